@@ -1,0 +1,58 @@
+/**
+ * The `pt` command line: one commander program, one module per command.
+ *
+ * @module
+ */
+
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.ts";
+import { registerList } from "./commands/list.ts";
+import { registerNext } from "./commands/next.ts";
+import { registerSchema } from "./commands/schema.ts";
+import { registerValidate } from "./commands/validate.ts";
+import { EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
+
+/** Builds the `pt` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command("pt")
+    .description("Petit: a small, dependable task orchestrator (cron schedules + DAGs of commands)")
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+  registerValidate(program);
+  registerList(program);
+  registerNext(program);
+  registerSchema(program);
+  for (const cmd of program.commands) cmd.helpOption("-h, --help", "show help");
+  return program;
+}
+
+/** Runs `pt` with `args` and returns the exit code; user mistakes never show a stack. */
+export async function runCli(args: string[]): Promise<number> {
+  const program = buildProgram();
+  if (args.length === 0) {
+    program.outputHelp();
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof ExitCode) return err.code;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every parse problem (already printed) is a usage error.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof Deno.errors.NotCapable) {
+      console.error(`error: Deno denied an operation Petit needs: ${err.message}`);
+      console.error("run pt through `deno task pt` or grant the permission shown above");
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The typed model of jobs and tasks that the loader builds from YAML and that the
+ * executor, scheduler and library API use. Everything here is plain data: no I/O.
+ *
+ * @module
+ */
+
+import type { Schedule } from "../schedule/schedule.ts";
+
+/** When a task runs, judged on its direct dependencies. */
+export type TaskCondition = "all_success" | "on_failure" | "all_done";
+
+/** Which failures are retried. */
+export type RetryCondition = "always" | "transient_only" | "never";
+
+/** How a task is retried after a failed attempt. */
+export interface RetryPolicy {
+  /** Number of retries: total executions = maxAttempts + 1. */
+  readonly maxAttempts: number;
+  /** Delay before the first retry, in milliseconds. */
+  readonly delayMs: number;
+  /** `fixed` waits `delayMs` each time; `exponential` doubles it per retry. */
+  readonly backoff: "fixed" | "exponential";
+  /** Upper bound of the delay with exponential backoff, in milliseconds. */
+  readonly maxDelayMs: number | null;
+  /** Which failures are retried. */
+  readonly condition: RetryCondition;
+}
+
+/** The default retry policy: no retries. */
+export const NO_RETRY: RetryPolicy = Object.freeze({
+  maxAttempts: 0,
+  delayMs: 0,
+  backoff: "fixed",
+  maxDelayMs: null,
+  condition: "always",
+});
+
+/** How a command task's process is started. */
+export type CommandKind = "command" | "shell" | "python";
+
+/** A task that runs a program. String fields may hold `{{ … }}` templates. */
+export interface CommandSpec {
+  readonly kind: CommandKind;
+  /** Program to run (`command` kind). */
+  readonly command: string | null;
+  /** Arguments (`command` kind) — already stringified. */
+  readonly args: readonly string[];
+  /** Script text (`shell` and `python` kinds). */
+  readonly script: string | null;
+  /** Python only: pass the script with `-c` instead of on stdin. */
+  readonly inline: boolean;
+  /** Working directory as written (may hold templates); relative paths resolve against the job file's folder. */
+  readonly workingDir: string | null;
+  /** Task-level environment (job environment is merged in by the executor). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** One node of a job's DAG. */
+export interface TaskSpec {
+  readonly id: string;
+  readonly name: string;
+  /** Ids of the tasks this one waits for. */
+  readonly dependsOn: readonly string[];
+  readonly condition: TaskCondition;
+  readonly retry: RetryPolicy;
+  /** Timeout of one attempt in milliseconds, or null for none. */
+  readonly timeoutMs: number | null;
+  /** What the task does. */
+  readonly command: CommandSpec;
+}
+
+/** How an upstream job must have run for a dependent job to fire. */
+export type JobDependencyCondition =
+  | { readonly kind: "last_success" }
+  | { readonly kind: "last_complete" }
+  | { readonly kind: "within_window"; readonly windowMs: number };
+
+/** A dependency of one job on another. */
+export interface JobDependency {
+  readonly jobId: string;
+  readonly condition: JobDependencyCondition;
+}
+
+/** Catch-up policy for slots missed while Petit was down. */
+export type CatchupPolicy = "none" | "last" | "all";
+
+/** Scalar values allowed in a job's `config` map. */
+export type ConfigValue = string | number | boolean | null;
+
+/** A job as loaded from one YAML file. */
+export interface JobSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  /** Parsed schedule, or null for a job that only runs when triggered. */
+  readonly schedule: Schedule | null;
+  readonly enabled: boolean;
+  /** Concurrent runs of this job, or null for unlimited. */
+  readonly maxConcurrency: number | null;
+  readonly config: Readonly<Record<string, ConfigValue>>;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly dependsOn: readonly JobDependency[];
+  readonly catchup: CatchupPolicy;
+  readonly catchupLimit: number;
+  /** Tasks in file order. */
+  readonly tasks: readonly TaskSpec[];
+  /** Absolute path of the file the job came from (empty for jobs built in code). */
+  readonly file: string;
+}
