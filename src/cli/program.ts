@@ -6,9 +6,11 @@
 
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.ts";
+import { registerInspect } from "./commands/inspect.ts";
 import { registerList } from "./commands/list.ts";
 import { registerNext } from "./commands/next.ts";
 import { registerSchema } from "./commands/schema.ts";
+import { registerTrigger } from "./commands/trigger.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerList(program);
   registerNext(program);
   registerSchema(program);
+  registerTrigger(program);
+  registerInspect(program);
   for (const cmd of program.commands) cmd.helpOption("-h, --help", "show help");
   return program;
 }

@@ -60,7 +60,9 @@ export async function listJobFiles(dir: string): Promise<string[]> {
       if ((entry.isFile || entry.isSymlink) && /\.ya?ml$/i.test(entry.name)) names.push(entry.name);
     }
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) throw new JobsDirError(`jobs folder not found: ${dir}`);
+    if (err instanceof Deno.errors.NotFound) {
+      throw new JobsDirError(`jobs folder not found: ${dir}`);
+    }
     if (err instanceof Deno.errors.NotADirectory) {
       throw new JobsDirError(`not a folder: ${dir} (give the folder that holds the job files)`);
     }
@@ -210,14 +212,20 @@ function reportIssue(yaml: YamlFile, issue: Issue, at: (p: Position, m: string) 
       if (value === undefined && !yaml.has(path)) {
         const parent = path.slice(0, -1);
         const key = String(path.at(-1));
-        at(yaml.valueAt(parent), `${label(parent) ? `${label(parent)}: ` : ""}missing required field "${key}"`);
+        at(
+          yaml.valueAt(parent),
+          `${label(parent) ? `${label(parent)}: ` : ""}missing required field "${key}"`,
+        );
         return;
       }
       if (path.length === 0) {
         at(yaml.valueAt(path), issue.message);
         return;
       }
-      at(yaml.valueAt(path), `${where} must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(value)}`);
+      at(
+        yaml.valueAt(path),
+        `${where} must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(value)}`,
+      );
       return;
     case "invalid_value":
       at(
@@ -227,8 +235,11 @@ function reportIssue(yaml: YamlFile, issue: Issue, at: (p: Position, m: string) 
       return;
     case "too_small":
     case "too_big":
-    case "invalid_format":
       at(yaml.valueAt(path), `${where} ${issue.message}, got ${describe(value)}`);
+      return;
+    case "invalid_format":
+      // The message names the field itself ("job id may only contain …").
+      at(yaml.valueAt(path), `${where}: ${issue.message}, got ${describe(value)}`);
       return;
     default:
       at(yaml.valueAt(path), where ? `${where}: ${issue.message}` : issue.message);
@@ -237,7 +248,11 @@ function reportIssue(yaml: YamlFile, issue: Issue, at: (p: Position, m: string) 
 
 // ---- rules across fields ----
 
-function checkTasks(yaml: YamlFile, raw: Record<string, unknown>, at: (p: Position, m: string) => void) {
+function checkTasks(
+  yaml: YamlFile,
+  raw: Record<string, unknown>,
+  at: (p: Position, m: string) => void,
+) {
   if (!Array.isArray(raw.tasks)) return;
   const tasks = raw.tasks.map((t, i) => ({ i, t: isRecord(t) ? t : {} }));
   const firstIndex = new Map<string, number>();
@@ -247,14 +262,18 @@ function checkTasks(yaml: YamlFile, raw: Record<string, unknown>, at: (p: Positi
     if (first === undefined) firstIndex.set(t.id, i);
     else {
       const line = yaml.valueAt(["tasks", first, "id"]).line;
-      at(yaml.valueAt(["tasks", i, "id"]), `duplicate task id "${t.id}" (first defined on line ${line})`);
+      at(
+        yaml.valueAt(["tasks", i, "id"]),
+        `duplicate task id "${t.id}" (first defined on line ${line})`,
+      );
     }
   }
   const known = [...firstIndex.keys()].sort();
   const deps = new Map<string, string[]>();
   for (const { i, t } of tasks) {
     const id = typeof t.id === "string" ? t.id : `#${i + 1}`;
-    checkTaskKind(yaml, i, t, at);
+    // A task that is not a map was already reported as such; don't pile on.
+    if (isRecord(raw.tasks[i])) checkTaskKind(yaml, i, t, at);
     if (!Array.isArray(t.depends_on)) continue;
     const seen = new Set<string>();
     const valid: string[] = [];
@@ -293,22 +312,37 @@ function checkTaskKind(
   const type = t.type ?? "command";
   if (type === "command") {
     if (t.command === undefined) {
-      at(yaml.valueAt(["tasks", i]), `tasks[${i}]: a command task needs "command" (or use type: shell with script)`);
+      at(
+        yaml.valueAt(["tasks", i]),
+        `tasks[${i}]: a command task needs "command" (or use type: shell with script)`,
+      );
     }
-    if (t.script !== undefined) at(where("script"), `tasks[${i}]: "script" needs type: shell or type: python`);
+    if (t.script !== undefined) {
+      at(where("script"), `tasks[${i}]: "script" needs type: shell or type: python`);
+    }
   } else if (type === "shell" || type === "python") {
-    if (t.script === undefined) at(yaml.valueAt(["tasks", i]), `tasks[${i}]: type ${type} needs "script"`);
+    if (t.script === undefined) {
+      at(yaml.valueAt(["tasks", i]), `tasks[${i}]: type ${type} needs "script"`);
+    }
     if (t.command !== undefined) {
-      at(where("command"), `tasks[${i}]: "command" is for type: command; type ${type} runs "script"`);
+      at(
+        where("command"),
+        `tasks[${i}]: "command" is for type: command; type ${type} runs "script"`,
+      );
     }
     if (t.args !== undefined) at(where("args"), `tasks[${i}]: "args" is for type: command`);
   }
-  if (t.inline !== undefined && type !== "python") at(where("inline"), `tasks[${i}]: "inline" is for type: python`);
+  if (t.inline !== undefined && type !== "python") {
+    at(where("inline"), `tasks[${i}]: "inline" is for type: python`);
+  }
   if (t.timeout !== undefined && t.timeout_secs !== undefined) {
     at(where("timeout"), `tasks[${i}]: give either timeout or timeout_secs, not both`);
   }
   if (isRecord(t.retry) && t.retry.delay !== undefined && t.retry.delay_secs !== undefined) {
-    at(yaml.keyAt(["tasks", i, "retry", "delay"]), `tasks[${i}].retry: give either delay or delay_secs, not both`);
+    at(
+      yaml.keyAt(["tasks", i, "retry", "delay"]),
+      `tasks[${i}].retry: give either delay or delay_secs, not both`,
+    );
   }
 }
 
@@ -349,7 +383,12 @@ function checkTemplates(
 ) {
   const config = isRecord(raw.config) ? raw.config : {};
   const configKeys = Object.keys(config).sort();
-  const check = (path: Path, text: unknown, upstream: ReadonlySet<string> | null, taskId: string | null) => {
+  const check = (
+    path: Path,
+    text: unknown,
+    upstream: ReadonlySet<string> | null,
+    taskId: string | null,
+  ) => {
     if (typeof text !== "string") return;
     for (const part of scanTemplate(text)) {
       const pos = yaml.insideString(path, part.start);
@@ -359,11 +398,16 @@ function checkTemplates(
         at(
           pos,
           `unknown config key "${ref.key}" in {{ ${part.expression} }}` +
-            (configKeys.length ? ` (known keys: ${configKeys.join(", ")})` : " (the job has no config)"),
+            (configKeys.length
+              ? ` (known keys: ${configKeys.join(", ")})`
+              : " (the job has no config)"),
         );
       } else if (ref.kind === "stdout" || ref.kind === "exit_code" || ref.kind === "output") {
         if (upstream === null) {
-          at(pos, `{{ ${part.expression} }} can only be used in a task, not in the job's environment`);
+          at(
+            pos,
+            `{{ ${part.expression} }} can only be used in a task, not in the job's environment`,
+          );
         } else if (!upstream.has(ref.taskId)) {
           at(
             pos,
@@ -375,7 +419,9 @@ function checkTemplates(
     }
   };
   if (isRecord(raw.environment)) {
-    for (const [key, value] of Object.entries(raw.environment)) check(["environment", key], value, null, null);
+    for (const [key, value] of Object.entries(raw.environment)) {
+      check(["environment", key], value, null, null);
+    }
   }
   for (const { i, t } of tasks) {
     const taskId = typeof t.id === "string" ? t.id : `#${i + 1}`;
@@ -383,7 +429,9 @@ function checkTemplates(
     check(["tasks", i, "command"], t.command, upstream, taskId);
     check(["tasks", i, "script"], t.script, upstream, taskId);
     check(["tasks", i, "working_dir"], t.working_dir, upstream, taskId);
-    if (Array.isArray(t.args)) t.args.forEach((a, j) => check(["tasks", i, "args", j], a, upstream, taskId));
+    if (Array.isArray(t.args)) {
+      t.args.forEach((a, j) => check(["tasks", i, "args", j], a, upstream, taskId));
+    }
     if (isRecord(t.environment)) {
       for (const [key, value] of Object.entries(t.environment)) {
         check(["tasks", i, "environment", key], value, upstream, taskId);
@@ -422,19 +470,33 @@ function collectJobDeps(
       at(yaml.keyAt([...path, "job_id"]), `depends_on[${j}]: give either job or job_id, not both`);
     }
     const jobId = dep.job ?? dep.job_id;
-    if (jobId === undefined) at(yaml.valueAt(path), `depends_on[${j}]: missing required field "job"`);
-    if (typeof jobId === "string") out.push({ jobId, path: [...path, dep.job !== undefined ? "job" : "job_id"] });
+    if (jobId === undefined) {
+      at(yaml.valueAt(path), `depends_on[${j}]: missing required field "job"`);
+    }
+    if (typeof jobId === "string") {
+      out.push({ jobId, path: [...path, dep.job !== undefined ? "job" : "job_id"] });
+    }
     if (dep.condition === "within_window" && dep.window === undefined) {
-      at(yaml.valueAt([...path, "condition"]), `depends_on[${j}]: within_window needs "window" (e.g. window: 1h)`);
+      at(
+        yaml.valueAt([...path, "condition"]),
+        `depends_on[${j}]: within_window needs "window" (e.g. window: 1h)`,
+      );
     }
     if (dep.window !== undefined && dep.condition !== "within_window") {
-      at(yaml.keyAt([...path, "window"]), `depends_on[${j}]: "window" is only used with condition: within_window`);
+      at(
+        yaml.keyAt([...path, "window"]),
+        `depends_on[${j}]: "window" is only used with condition: within_window`,
+      );
     }
   });
   return out;
 }
 
-function checkSchedule(yaml: YamlFile, raw: unknown, at: (p: Position, m: string) => void): Schedule | null {
+function checkSchedule(
+  yaml: YamlFile,
+  raw: unknown,
+  at: (p: Position, m: string) => void,
+): Schedule | null {
   if (!isRecord(raw) || raw.schedule === undefined) {
     if (isRecord(raw) && raw.timezone !== undefined) {
       at(yaml.keyAt(["timezone"]), "timezone is set but the job has no schedule");
@@ -445,11 +507,16 @@ function checkSchedule(yaml: YamlFile, raw: unknown, at: (p: Position, m: string
   const expression = inline ? (raw.schedule as Record<string, unknown>).cron : raw.schedule;
   const tz = inline ? (raw.schedule as Record<string, unknown>).timezone : undefined;
   if (tz !== undefined && raw.timezone !== undefined) {
-    at(yaml.keyAt(["timezone"]), "timezone is given twice (in schedule and at the job level); keep one");
+    at(
+      yaml.keyAt(["timezone"]),
+      "timezone is given twice (in schedule and at the job level); keep one",
+    );
     return null;
   }
   const timezone = tz ?? raw.timezone;
-  if (typeof expression !== "string" || (timezone !== undefined && typeof timezone !== "string")) return null;
+  if (typeof expression !== "string" || (timezone !== undefined && typeof timezone !== "string")) {
+    return null;
+  }
   try {
     return parseSchedule(expression, timezone as string | undefined);
   } catch (err) {
@@ -486,7 +553,8 @@ function crossCheck(files: ParsedFile[]): void {
     f.errors.push({
       file: f.file,
       ...f.yaml.valueAt(["id"]),
-      message: `duplicate job id "${f.jobId}": also defined in ${first.file}:${firstPos.line}:${firstPos.col}`,
+      message:
+        `duplicate job id "${f.jobId}": also defined in ${first.file}:${firstPos.line}:${firstPos.col}`,
     });
   }
   const known = [...byId.keys()].sort();
@@ -532,7 +600,9 @@ function buildJob(
   const environment = stringMap(data.environment);
   const dependsOn: JobDependency[] = (data.depends_on ?? []).map((dep, j) => {
     const jobId = deps[j]?.jobId ?? (typeof dep === "string" ? dep : (dep.job ?? dep.job_id)!);
-    if (typeof dep === "string" || dep.condition === undefined || dep.condition === "last_success") {
+    if (
+      typeof dep === "string" || dep.condition === undefined || dep.condition === "last_success"
+    ) {
       return { jobId, condition: { kind: "last_success" } };
     }
     if (dep.condition === "last_complete") return { jobId, condition: { kind: "last_complete" } };
@@ -560,7 +630,9 @@ function buildJob(
 
 function buildTask(t: TaskFile): TaskSpec {
   const kind: CommandKind = t.type ?? "command";
-  const condition: TaskCondition = t.condition === "always" ? "all_done" : (t.condition ?? "all_success");
+  const condition: TaskCondition = t.condition === "always"
+    ? "all_done"
+    : (t.condition ?? "all_success");
   return {
     id: t.id,
     name: t.name ?? t.id,
@@ -581,13 +653,16 @@ function buildTask(t: TaskFile): TaskSpec {
       workingDir: t.working_dir ?? null,
       environment: stringMap(t.environment),
     },
+    custom: null,
   };
 }
 
 function buildRetry(r: TaskFile["retry"]): RetryPolicy {
   return {
     maxAttempts: r?.max_attempts ?? 0,
-    delayMs: r?.delay !== undefined ? parseDuration(r.delay) : Math.round((r?.delay_secs ?? 0) * 1000),
+    delayMs: r?.delay !== undefined
+      ? parseDuration(r.delay)
+      : Math.round((r?.delay_secs ?? 0) * 1000),
     backoff: r?.backoff ?? "fixed",
     maxDelayMs: r?.max_delay !== undefined ? toMs(r.max_delay) : null,
     condition: r?.condition ?? "always",
@@ -598,7 +673,9 @@ function toMs(value: string | number): number {
   return typeof value === "number" ? Math.round(value * 1000) : parseDuration(value);
 }
 
-function stringMap(map: Record<string, string | number | boolean> | undefined): Record<string, string> {
+function stringMap(
+  map: Record<string, string | number | boolean> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(map ?? {})) out[k] = String(v);
   return out;

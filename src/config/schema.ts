@@ -123,7 +123,7 @@ export const JobSchema = z.strictObject({
       cron: z.string(),
       timezone: z.string().optional(),
     }),
-  ], { error: "must be a string such as \"0 2 * * *\", or a map {cron, timezone}" })
+  ], { error: 'must be a string such as "0 2 * * *", or a map {cron, timezone}' })
     .meta({
       description: "Cron (5 or 6 fields), @daily-style shortcut or @every 1h30m",
     }).optional(),

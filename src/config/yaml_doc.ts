@@ -54,7 +54,9 @@ export class YamlFile {
       });
     }
     this.#root = (doc?.contents as Node | null) ?? null;
-    this.data = this.syntaxErrors.length === 0 && doc ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+    this.data = this.syntaxErrors.length === 0 && doc
+      ? doc.toJS({ maxAliasCount: 1000 })
+      : undefined;
   }
 
   /** Where the value at `path` starts; falls back to the nearest existing ancestor. */
@@ -96,7 +98,9 @@ export class YamlFile {
     let keyNode: Node | null = null;
     for (const segment of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === segment);
+        const pair = node.items.find((p) =>
+          isPair(p) && isScalar(p.key) && p.key.value === segment
+        );
         if (!pair) return { node, keyNode: null, exact: false };
         keyNode = pair.key as Node;
         // `key:` with no value: point at the key.

@@ -66,8 +66,51 @@ export interface TaskSpec {
   readonly retry: RetryPolicy;
   /** Timeout of one attempt in milliseconds, or null for none. */
   readonly timeoutMs: number | null;
-  /** What the task does. */
-  readonly command: CommandSpec;
+  /** What the task does: a program (from YAML or CommandTaskBuilder)... */
+  readonly command: CommandSpec | null;
+  /** ...or TypeScript code (library users). Exactly one of the two is set. */
+  readonly custom: CustomTask | null;
+}
+
+/** Outputs a task publishes for its downstream tasks. */
+export interface TaskOutputs {
+  /** Sets an output; values are stored as strings. */
+  set(key: string, value: string | number | boolean): void;
+  /** Reads an output set earlier in this attempt. */
+  get(key: string): string | undefined;
+}
+
+/** What a finished upstream task left for its dependents. */
+export interface TaskInput {
+  readonly status: "completed" | "failed" | "skipped";
+  readonly stdout: string;
+  readonly exitCode: number | null;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** Given to a TypeScript task's `execute`. */
+export interface TaskContext {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** The job's `config` map. */
+  readonly config: Readonly<Record<string, ConfigValue>>;
+  /** Finished upstream tasks, by id. */
+  readonly inputs: ReadonlyMap<string, TaskInput>;
+  /** This task's outputs. */
+  readonly outputs: TaskOutputs;
+  /** Aborted on timeout or cancellation: long work should stop when it fires. */
+  readonly signal: AbortSignal;
+  /** Writes a line to the task's captured stdout. */
+  log(line: string): void;
+}
+
+/** A task written in TypeScript. Throwing (or rejecting) fails the attempt. */
+export interface CustomTask {
+  /** Runs one attempt. */
+  execute(ctx: TaskContext): Promise<void> | void;
 }
 
 /** How an upstream job must have run for a dependent job to fire. */

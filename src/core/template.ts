@@ -61,7 +61,9 @@ function parseExpression(expression: string): TemplateRef | string {
     `tasks.ID.outputs.KEY, job.id or run.id)`;
   switch (words[0]) {
     case "config":
-      return words.length >= 2 && words[1] !== "" ? { kind: "config", key: words.slice(1).join(".") } : bad;
+      return words.length >= 2 && words[1] !== ""
+        ? { kind: "config", key: words.slice(1).join(".") }
+        : bad;
     case "job":
       return expression === "job.id" ? { kind: "job_id" } : bad;
     case "run":
@@ -70,7 +72,11 @@ function parseExpression(expression: string): TemplateRef | string {
       const rest = words.slice(1);
       const outputsAt = rest.lastIndexOf("outputs");
       if (outputsAt > 0 && outputsAt === rest.length - 2) {
-        return { kind: "output", taskId: rest.slice(0, outputsAt).join("."), key: rest[outputsAt + 1] };
+        return {
+          kind: "output",
+          taskId: rest.slice(0, outputsAt).join("."),
+          key: rest[outputsAt + 1],
+        };
       }
       const field = rest.at(-1);
       const taskId = rest.slice(0, -1).join(".");

@@ -5,6 +5,14 @@
  * @module
  */
 
+import type {
+  AttemptRecord,
+  RunRecord,
+  RunStatus,
+  RunTrigger,
+  TaskRunRecord,
+  TaskStatus,
+} from "../storage/types.ts";
 import type { JobSpec } from "./model.ts";
 
 /** A job as listed by `pt list --json` and `GET /api/jobs`. */
@@ -51,4 +59,104 @@ export function jobView(
 /** `{jobs, count}` list envelope. */
 export function jobListView(jobs: JobView[]): { jobs: JobView[]; count: number } {
   return { jobs, count: jobs.length };
+}
+
+/** A run as served by `pt runs --json`, `pt show --json` and the API. */
+export interface RunView {
+  id: string;
+  job_id: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  started_at: number;
+  ended_at: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  /** Why the run was skipped or retried. */
+  reason: string | null;
+  scheduled_for: number | null;
+  retry_of: string | null;
+}
+
+/** Builds the served view of a run. */
+export function runView(run: RunRecord): RunView {
+  return {
+    id: run.id,
+    job_id: run.job_id,
+    status: run.status,
+    trigger: run.trigger,
+    started_at: run.started_at,
+    ended_at: run.ended_at,
+    duration_ms: run.duration_ms,
+    error: run.error,
+    reason: run.reason,
+    scheduled_for: run.scheduled_for,
+    retry_of: run.retry_of,
+  };
+}
+
+/** `{runs, count}` list envelope. */
+export function runListView(runs: RunRecord[]): { runs: RunView[]; count: number } {
+  return { runs: runs.map(runView), count: runs.length };
+}
+
+/** A task of a run as served by `pt show --json` and `GET /api/runs/{id}/tasks`. */
+export interface TaskRunView {
+  task_id: string;
+  run_id: string;
+  status: TaskStatus;
+  attempts: number;
+  started_at: number | null;
+  ended_at: number | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  error: string | null;
+}
+
+/** Builds the served view of a task run. */
+export function taskRunView(task: TaskRunRecord): TaskRunView {
+  return {
+    task_id: task.task_id,
+    run_id: task.run_id,
+    status: task.status,
+    attempts: task.attempts,
+    started_at: task.started_at,
+    ended_at: task.ended_at,
+    duration_ms: task.duration_ms,
+    exit_code: task.exit_code,
+    error: task.error,
+  };
+}
+
+/** `{tasks, count}` list envelope. */
+export function taskListView(tasks: TaskRunRecord[]): { tasks: TaskRunView[]; count: number } {
+  return { tasks: tasks.map(taskRunView), count: tasks.length };
+}
+
+/** A run with its tasks (`pt show --json`). */
+export function runDetailView(run: RunRecord, tasks: TaskRunRecord[]): RunView & {
+  tasks: TaskRunView[];
+} {
+  return { ...runView(run), tasks: tasks.map(taskRunView) };
+}
+
+/** One attempt's logs (`pt logs --json`, `GET /api/runs/{id}/tasks/{task}/logs`). */
+export interface AttemptLogView {
+  run_id: string;
+  task_id: string;
+  attempt: number;
+  started_at: number;
+  ended_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+  stdout_bytes: number;
+  stderr_bytes: number;
+}
+
+/** Builds the served view of an attempt's logs. */
+export function attemptLogView(a: AttemptRecord): AttemptLogView {
+  return { ...a };
 }

@@ -22,13 +22,18 @@ interface TaskScoped extends RunScoped {
 export interface JobStartedEvent extends RunScoped {
   readonly type: "job_started";
   readonly trigger: string;
+  /** The ids of every task of the run, in file order. */
+  readonly task_ids: readonly string[];
+  /** Tasks carried over from an earlier run (retry), with their recorded outcome. */
+  readonly kept_task_ids: readonly string[];
 }
 /** A run finished (completed, failed, cancelled or interrupted). */
 export interface JobCompletedEvent extends RunScoped {
   readonly type: "job_completed";
   readonly success: boolean;
-  readonly status: string;
+  readonly status: "completed" | "failed" | "cancelled" | "interrupted";
   readonly duration_ms: number;
+  readonly error: string | null;
 }
 /** A fire was skipped or refused. */
 export interface JobSkippedEvent extends EventBase {
@@ -41,14 +46,38 @@ export interface JobSkippedEvent extends EventBase {
 export interface TaskStartedEvent extends TaskScoped {
   readonly type: "task_started";
   readonly attempt: number;
+  /** Process group of the attempt (null when the program could not start). */
+  readonly pgid: number | null;
+  /** Start-time token of the process, to recognise it after a crash. */
+  readonly proc_start: string | null;
+}
+
+/**
+ * What one finished attempt produced. Carried by the events that end an attempt so that
+ * storage can record it; stripped from events sent to API clients.
+ */
+export interface AttemptLogs {
+  readonly started_at: number;
+  readonly ended_at: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdout_truncated: boolean;
+  readonly stderr_truncated: boolean;
+  readonly stdout_bytes: number;
+  readonly stderr_bytes: number;
+  readonly outputs: Readonly<Record<string, string>>;
 }
 /** A task failed an attempt and will be retried. */
 export interface TaskRetryingEvent extends TaskScoped {
   readonly type: "task_retrying";
+  /** The attempt that failed (1-based). */
   readonly attempt: number;
+  /** Total executions allowed (retries + 1). */
   readonly max: number;
   readonly delay_ms: number;
+  readonly exit_code: number | null;
   readonly error: string;
+  readonly logs: AttemptLogs;
 }
 /** A task succeeded. */
 export interface TaskCompletedEvent extends TaskScoped {
@@ -56,6 +85,7 @@ export interface TaskCompletedEvent extends TaskScoped {
   readonly attempts: number;
   readonly duration_ms: number;
   readonly exit_code: number | null;
+  readonly logs: AttemptLogs;
 }
 /** A task failed for good. */
 export interface TaskFailedEvent extends TaskScoped {
@@ -66,11 +96,19 @@ export interface TaskFailedEvent extends TaskScoped {
   readonly error: string;
   /** Last lines of stderr, for humans. */
   readonly stderr_tail: string;
+  /** Null when the task never started (cancelled before its first attempt). */
+  readonly logs: AttemptLogs | null;
 }
 /** A task was skipped because its condition did not hold. */
 export interface TaskSkippedEvent extends TaskScoped {
   readonly type: "task_skipped";
   readonly reason: string;
+}
+/** A task was stopped (or never started) because its run was cancelled. */
+export interface TaskCancelledEvent extends TaskScoped {
+  readonly type: "task_cancelled";
+  readonly attempts: number;
+  readonly logs: AttemptLogs | null;
 }
 /** The scheduler stopped firing scheduled runs. */
 export interface SchedulerPausedEvent extends EventBase {
@@ -91,8 +129,16 @@ export type PetitEvent =
   | TaskCompletedEvent
   | TaskFailedEvent
   | TaskSkippedEvent
+  | TaskCancelledEvent
   | SchedulerPausedEvent
   | SchedulerResumedEvent;
 
 /** The `type` names of all events. */
 export type PetitEventType = PetitEvent["type"];
+
+/** An event without its attempt logs: the form stored and streamed to API clients. */
+export function publicEvent(event: PetitEvent): Record<string, unknown> {
+  if (!("logs" in event)) return { ...event };
+  const { logs: _logs, ...rest } = event;
+  return rest;
+}

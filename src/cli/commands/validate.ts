@@ -29,7 +29,9 @@ export function registerValidate(program: Command): void {
         console.log(
           n === 0
             ? `no job files in ${dir}`
-            : `ok: ${n} job${n === 1 ? "" : "s"} valid (${result.jobs.map((j) => j.id).join(", ")})`,
+            : `ok: ${n} job${n === 1 ? "" : "s"} valid (${
+              result.jobs.map((j) => j.id).join(", ")
+            })`,
         );
       } else {
         printErrors(result);

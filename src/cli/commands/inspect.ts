@@ -1,0 +1,182 @@
+/**
+ * Reading the store: `pt runs`, `pt show <run-id>`, `pt logs <run-id> [task-id]`.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { formatDuration } from "../../core/duration.ts";
+import { attemptLogView, runDetailView, runListView } from "../../core/views.ts";
+import type { RunRecord, RunStatus, Storage } from "../../storage/types.ts";
+import { ExitCode, formatLocal, positiveInt, printJson, table, UsageError } from "../output.ts";
+import { DB_HELP, dbPath, openStore } from "../store.ts";
+
+const STATUSES: readonly RunStatus[] = [
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "cancelled",
+  "skipped",
+];
+
+/** Registers `runs`, `show` and `logs`. */
+export function registerInspect(program: Command): void {
+  program.command("runs")
+    .description("list recent runs, newest first")
+    .option("--job <id>", "only runs of this job")
+    .option("--status <status>", `only runs with this status (${STATUSES.join(", ")})`)
+    .option("-n, --limit <N>", "how many runs", "20")
+    .option("--db <path>", DB_HELP)
+    .option("--json", "print {runs, count} as JSON")
+    .action(
+      (flags: { job?: string; status?: string; limit: string; db?: string; json?: boolean }) => {
+        const limit = positiveInt("--limit", flags.limit);
+        if (flags.status !== undefined && !STATUSES.includes(flags.status as RunStatus)) {
+          throw new ExitCode(usage(`--status must be one of ${STATUSES.join(", ")}`));
+        }
+        withStore(flags.db, (storage) => {
+          const runs = storage.listRuns({
+            job_id: flags.job,
+            status: flags.status as RunStatus | undefined,
+            limit,
+          });
+          if (flags.json) return printJson(runListView(runs));
+          if (runs.length === 0) return console.log("no runs");
+          console.log(table(
+            ["RUN", "JOB", "STATUS", "TRIGGER", "STARTED", "DURATION", "ERROR"],
+            runs.map((r) => [
+              r.id,
+              r.job_id,
+              r.status,
+              r.trigger,
+              formatLocal(r.started_at),
+              r.duration_ms === null ? "-" : formatDuration(r.duration_ms),
+              r.error ?? r.reason ?? "",
+            ]),
+          ));
+        });
+      },
+    );
+
+  program.command("show")
+    .description("show a run and its tasks")
+    .argument("<run-id>", "the run")
+    .option("--db <path>", DB_HELP)
+    .option("--json", "print the run with its tasks as JSON")
+    .action((runId: string, flags: { db?: string; json?: boolean }) => {
+      withStore(flags.db, (storage) => {
+        const run = findRun(storage, runId);
+        const tasks = storage.listTaskRuns(run.id);
+        if (flags.json) return printJson(runDetailView(run, tasks));
+        console.log(`run       ${run.id}`);
+        console.log(`job       ${run.job_id}`);
+        console.log(`status    ${run.status}`);
+        console.log(`trigger   ${run.trigger}${run.retry_of ? ` (of ${run.retry_of})` : ""}`);
+        if (run.scheduled_for !== null) console.log(`slot      ${formatLocal(run.scheduled_for)}`);
+        console.log(`started   ${formatLocal(run.started_at)}`);
+        console.log(`ended     ${formatLocal(run.ended_at)}`);
+        if (run.duration_ms !== null) console.log(`duration  ${formatDuration(run.duration_ms)}`);
+        if (run.reason) console.log(`reason    ${run.reason}`);
+        if (run.error) console.log(`error     ${run.error}`);
+        if (tasks.length === 0) return;
+        console.log("");
+        console.log(table(
+          ["TASK", "STATUS", "ATTEMPTS", "DURATION", "EXIT", "ERROR"],
+          tasks.map((t) => [
+            t.task_id,
+            t.status,
+            String(t.attempts),
+            t.duration_ms === null ? "-" : formatDuration(t.duration_ms),
+            t.exit_code === null ? "-" : String(t.exit_code),
+            t.error ?? "",
+          ]),
+        ));
+      });
+    });
+
+  program.command("logs")
+    .description("print the stdout and stderr of a run's tasks")
+    .argument("<run-id>", "the run")
+    .argument("[task-id]", "only this task")
+    .option("--attempt <N>", "this attempt (default: the last)")
+    .option("--db <path>", DB_HELP)
+    .option("--json", "print {run_id, logs: [...]} as JSON")
+    .action((runId: string, taskId: string | undefined, flags: {
+      attempt?: string;
+      db?: string;
+      json?: boolean;
+    }) => {
+      const attempt = flags.attempt === undefined ? null : positiveInt("--attempt", flags.attempt);
+      withStore(flags.db, (storage) => {
+        const run = findRun(storage, runId);
+        const tasks = storage.listTaskRuns(run.id);
+        if (taskId !== undefined && !tasks.some((t) => t.task_id === taskId)) {
+          throw new ExitCode(usage(
+            `run ${run.id} has no task "${taskId}" (tasks: ${
+              tasks.map((t) => t.task_id).join(", ")
+            })`,
+          ));
+        }
+        const selected = tasks.filter((t) => taskId === undefined || t.task_id === taskId);
+        const logs = selected.flatMap((t) => {
+          const attempts = storage.listAttempts(run.id, t.task_id);
+          const chosen = attempt === null
+            ? attempts.at(-1)
+            : attempts.find((a) => a.attempt === attempt);
+          if (attempt !== null && !chosen && taskId !== undefined) {
+            throw new ExitCode(usage(
+              `task "${t.task_id}" of run ${run.id} has no attempt ${attempt} ` +
+                `(it has ${attempts.length})`,
+            ));
+          }
+          return chosen ? [attemptLogView(chosen)] : [];
+        });
+        if (flags.json) return printJson({ run_id: run.id, logs, count: logs.length });
+        for (const log of logs) {
+          const label = `${log.task_id} (attempt ${log.attempt})`;
+          for (const stream of ["stdout", "stderr"] as const) {
+            const text = log[stream];
+            const truncated = log[`${stream}_truncated`];
+            console.log(`==> ${label} ${stream}${truncated ? " [truncated]" : ""} <==`);
+            if (text) {
+              Deno.stdout.writeSync(
+                new TextEncoder().encode(text.endsWith("\n") ? text : `${text}\n`),
+              );
+            }
+            if (truncated) {
+              console.log(
+                `[... ${
+                  log[`${stream}_bytes`] - new TextEncoder().encode(text).length
+                } more bytes dropped]`,
+              );
+            }
+          }
+        }
+        if (logs.length === 0) {
+          console.log(`no logs for run ${run.id}${taskId ? ` task ${taskId}` : ""}`);
+        }
+      });
+    });
+}
+
+function usage(message: string): number {
+  console.error(`error: ${message}`);
+  return 2;
+}
+
+function withStore(flag: string | undefined, use: (storage: Storage) => void): void {
+  const storage = openStore(dbPath(flag));
+  try {
+    use(storage);
+  } finally {
+    storage.close();
+  }
+}
+
+/** A run by id; an unknown id is a usage error (exit 2), like an unknown job id. */
+function findRun(storage: Storage, runId: string): RunRecord {
+  const run = storage.getRun(runId);
+  if (run) return run;
+  throw new UsageError(`no run with id "${runId}" (see pt runs)`);
+}

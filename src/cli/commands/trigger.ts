@@ -1,0 +1,72 @@
+/**
+ * `pt trigger <dir> <job-id>`: runs one job once, now, in this process, with live progress.
+ * Exit 0 iff the run completed, 1 if it failed, was cancelled or was refused, 2 for usage
+ * and config errors.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
+import { findJob, loadValidJobs } from "../jobs.ts";
+import { EXIT_FAILURE, EXIT_OK, ExitCode, positiveInt, UsageError } from "../output.ts";
+import { printProgress } from "../progress.ts";
+import { DB_HELP, dbPath, openStore } from "../store.ts";
+
+interface TriggerFlags {
+  db?: string;
+  maxTasks: string;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Registers `trigger`. */
+export function registerTrigger(program: Command): void {
+  program.command("trigger")
+    .description("run a job once, now, in this process (Ctrl+C cancels it)")
+    .argument("<jobs-dir>", "folder of job files")
+    .argument("<job-id>", "the job to run")
+    .option("--db <path>", DB_HELP)
+    .option("-t, --max-tasks <N>", "concurrent tasks in the run", "4")
+    .option("--force", "run even if a job dependency is not satisfied")
+    .option("-q, --quiet", "print only the final line")
+    .action(async (dir: string, jobId: string, flags: TriggerFlags) => {
+      const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
+      const jobs = await loadValidJobs(dir);
+      const job = findJob(jobs, jobId);
+      const storage = openStore(dbPath(flags.db));
+      const scheduler = new Scheduler(jobs, { storage, maxTasks });
+      const stop = flags.quiet
+        ? scheduler.bus.subscribe((e) => {
+          if (e.type === "job_completed") console.log(`run ${e.run_id} ${e.status}`);
+        })
+        : printProgress(scheduler.bus);
+      let run;
+      try {
+        run = scheduler.trigger(job.id, { force: flags.force });
+      } catch (err) {
+        stop();
+        storage.close();
+        if (err instanceof TriggerRefusedError) {
+          if (err.code === "not_found") throw new UsageError(err.message);
+          console.error(`refused: ${err.message}`);
+          throw new ExitCode(EXIT_FAILURE);
+        }
+        throw err;
+      }
+      // Ctrl+C or SIGTERM cancels the run: process groups are terminated, run `cancelled`.
+      const cancel = () => scheduler.cancel(run.runId);
+      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+      for (const s of signals) Deno.addSignalListener(s, cancel);
+      try {
+        const result = await run.done;
+        if (result.status !== "completed") throw new ExitCode(EXIT_FAILURE);
+      } finally {
+        for (const s of signals) Deno.removeSignalListener(s, cancel);
+        stop();
+        await scheduler.shutdown(0);
+        storage.close();
+      }
+      throw new ExitCode(EXIT_OK);
+    });
+}

@@ -1,0 +1,317 @@
+/**
+ * The scheduler handle: the one object the CLI, the HTTP API and the library use to start,
+ * refuse, cancel and retry runs, pause and resume, and shut down.
+ *
+ * @module
+ */
+
+import type { JobSpec, TaskInput } from "../core/model.ts";
+import { EventBus } from "../events/bus.ts";
+import { executeRun, type RunResult } from "../exec/runner.ts";
+import { recordEvents } from "../storage/recorder.ts";
+import type { RunRecord, RunTrigger, Storage } from "../storage/types.ts";
+import { unsatisfiedDependency } from "./dependencies.ts";
+
+/** Settings of a scheduler. */
+export interface SchedulerOptions {
+  readonly storage: Storage;
+  /** Shared bus; a new one is created when absent. */
+  readonly bus?: EventBus;
+  /** Concurrent tasks per run (default 4). */
+  readonly maxTasks?: number;
+  /** Concurrent runs across all jobs (default unlimited). */
+  readonly maxJobs?: number | null;
+  /** `pt`'s environment for tasks (default: this process's environment). */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /** Bytes kept per stream per attempt (default 1 MiB). */
+  readonly maxLogBytes?: number;
+  /** SIGTERM → SIGKILL delay for timeouts and cancellation (default 5 s). */
+  readonly killGraceMs?: number;
+  /** Runs kept per job; older ones are deleted after each run (default 1000). */
+  readonly keepRuns?: number;
+  /** Live task output lines. */
+  readonly onLine?: (
+    runId: string,
+    taskId: string,
+    stream: "stdout" | "stderr",
+    line: string,
+  ) => void;
+}
+
+/** Why a trigger was refused. */
+export type RefusalCode = "not_found" | "dependency" | "limit" | "not_finished";
+
+/** A manual trigger, retry or cancel that cannot be done. */
+export class TriggerRefusedError extends Error {
+  /** `not_found` (404), `dependency` (409), `limit` (429), `not_finished` (409). */
+  readonly code: RefusalCode;
+  /** Builds the error. */
+  constructor(code: RefusalCode, message: string) {
+    super(message);
+    this.name = "TriggerRefusedError";
+    this.code = code;
+  }
+}
+
+/** A run that was started. */
+export interface StartedRun {
+  readonly runId: string;
+  readonly jobId: string;
+  /** Settles when the run has finished and been recorded. */
+  readonly done: Promise<RunResult>;
+}
+
+/** Options of a manual trigger. */
+export interface TriggerOptions {
+  /** Run even when a job dependency is not satisfied (never overrides a limit). */
+  readonly force?: boolean;
+  /** `manual` (CLI, library) or `api`. */
+  readonly trigger?: Extract<RunTrigger, "manual" | "api">;
+}
+
+interface ActiveRun {
+  readonly jobId: string;
+  readonly controller: AbortController;
+  readonly done: Promise<RunResult>;
+}
+
+/** Makes a sortable, short, unique run id: time in base 36 plus randomness. */
+export function newRunId(now = Date.now()): string {
+  const random = crypto.getRandomValues(new Uint8Array(4));
+  return now.toString(36).padStart(9, "0") + "-" +
+    [...random].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Runs jobs on demand and, once started, on their schedules. */
+export class Scheduler {
+  readonly storage: Storage;
+  readonly bus: EventBus;
+  readonly #options: SchedulerOptions;
+  #jobs = new Map<string, JobSpec>();
+  readonly #active = new Map<string, ActiveRun>();
+  #paused = false;
+  #stopping = false;
+  readonly #unsubscribe: () => void;
+
+  /** Creates a scheduler over `jobs`; the store records every run. */
+  constructor(jobs: readonly JobSpec[], options: SchedulerOptions) {
+    this.#options = options;
+    this.storage = options.storage;
+    this.bus = options.bus ?? new EventBus();
+    this.#unsubscribe = recordEvents(this.bus, this.storage);
+    this.setJobs(jobs);
+  }
+
+  /** The jobs, in load order. */
+  get jobs(): JobSpec[] {
+    return [...this.#jobs.values()];
+  }
+
+  /** A job by id. */
+  job(id: string): JobSpec | undefined {
+    return this.#jobs.get(id);
+  }
+
+  /** Replaces the job set at once (reload); running runs keep their old definition. */
+  setJobs(jobs: readonly JobSpec[]): void {
+    this.#jobs = new Map(jobs.map((j) => [j.id, j]));
+  }
+
+  /** Whether scheduled fires are paused. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Stops scheduled fires; manual triggers still work. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.bus.publish({ type: "scheduler_paused", at: Date.now() });
+  }
+
+  /** Resumes scheduled fires from now on. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.bus.publish({ type: "scheduler_resumed", at: Date.now() });
+  }
+
+  /** Ids of runs executing in this process. */
+  activeRunIds(jobId?: string): string[] {
+    return [...this.#active.entries()]
+      .filter(([, r]) => jobId === undefined || r.jobId === jobId)
+      .map(([id]) => id);
+  }
+
+  /** Why a new run of `job` would exceed a limit now, or null. */
+  limitReason(job: JobSpec): string | null {
+    const maxJobs = this.#options.maxJobs ?? null;
+    if (maxJobs !== null && this.#active.size >= maxJobs) {
+      return `global limit reached: ${this.#active.size} of max_jobs ${maxJobs} runs active`;
+    }
+    const running = this.activeRunIds(job.id).length;
+    if (job.maxConcurrency !== null && running >= job.maxConcurrency) {
+      return `job limit reached: ${running} of max_concurrency ${job.maxConcurrency} runs active`;
+    }
+    return null;
+  }
+
+  /** Why `job`'s dependencies are not satisfied now, or null. */
+  dependencyReason(job: JobSpec, now = Date.now()): string | null {
+    return unsatisfiedDependency(this.storage, job.dependsOn, now);
+  }
+
+  /**
+   * Starts a run of `jobId` now. Throws TriggerRefusedError when the job is unknown, a
+   * limit is reached, or (unless forced) a dependency is not satisfied.
+   */
+  trigger(jobId: string, options: TriggerOptions = {}): StartedRun {
+    const job = this.#jobs.get(jobId);
+    if (!job) {
+      const known = [...this.#jobs.keys()].sort().join(", ") || "none";
+      throw new TriggerRefusedError(
+        "not_found",
+        `unknown job id "${jobId}" (known jobs: ${known})`,
+      );
+    }
+    const limit = this.limitReason(job);
+    if (limit) throw new TriggerRefusedError("limit", limit);
+    if (!options.force) {
+      const dep = this.dependencyReason(job);
+      if (dep) throw new TriggerRefusedError("dependency", `${dep} (use force to run anyway)`);
+    }
+    return this.startRun(job, { trigger: options.trigger ?? "manual" });
+  }
+
+  /**
+   * Re-runs the failed, skipped and unfinished tasks of a finished run as a new run that
+   * keeps the successful ones (trigger `retry`).
+   */
+  retry(runId: string): StartedRun {
+    const old = this.storage.getRun(runId);
+    if (!old) throw new TriggerRefusedError("not_found", `unknown run id "${runId}"`);
+    if (old.status === "running") {
+      throw new TriggerRefusedError("not_finished", `run ${runId} is still running`);
+    }
+    const job = this.#jobs.get(old.job_id);
+    if (!job) {
+      throw new TriggerRefusedError(
+        "not_found",
+        `job "${old.job_id}" of run ${runId} is not loaded`,
+      );
+    }
+    const limit = this.limitReason(job);
+    if (limit) throw new TriggerRefusedError("limit", limit);
+    const kept = new Map<string, TaskInput>();
+    for (const t of this.storage.listTaskRuns(runId)) {
+      if (t.status !== "completed") continue;
+      const attempts = this.storage.listAttempts(runId, t.task_id);
+      kept.set(t.task_id, {
+        status: "completed",
+        stdout: attempts.at(-1)?.stdout ?? "",
+        exitCode: t.exit_code,
+        outputs: this.storage.getOutputs(runId, t.task_id),
+      });
+    }
+    return this.startRun(job, {
+      trigger: "retry",
+      kept,
+      retryOf: runId,
+      reason: `retry of ${runId}`,
+    });
+  }
+
+  /** Cancels a run executing in this process; false if it is not running here. */
+  cancel(runId: string): boolean {
+    const run = this.#active.get(runId);
+    if (!run) return false;
+    run.controller.abort();
+    return true;
+  }
+
+  /**
+   * Records and starts a run with no further checks (callers have checked limits and
+   * dependencies). For scheduled runs, `scheduledFor` claims the slot: a taken slot throws
+   * the store's SlotTakenError and nothing runs.
+   */
+  startRun(
+    job: JobSpec,
+    init: {
+      trigger: RunTrigger;
+      scheduledFor?: number | null;
+      kept?: ReadonlyMap<string, TaskInput>;
+      retryOf?: string | null;
+      reason?: string | null;
+      runId?: string;
+    },
+  ): StartedRun {
+    const now = Date.now();
+    const record: RunRecord = {
+      id: init.runId ?? newRunId(now),
+      job_id: job.id,
+      status: "running",
+      trigger: init.trigger,
+      reason: init.reason ?? null,
+      scheduled_for: init.scheduledFor ?? null,
+      started_at: now,
+      ended_at: null,
+      duration_ms: null,
+      error: null,
+      retry_of: init.retryOf ?? null,
+    };
+    this.storage.insertRun(record);
+    const controller = new AbortController();
+    const onLine = this.#options.onLine;
+    const done = executeRun({
+      job,
+      runId: record.id,
+      trigger: init.trigger,
+      bus: this.bus,
+      maxTasks: this.#options.maxTasks,
+      signal: controller.signal,
+      baseEnv: this.#options.baseEnv,
+      scheduledFor: record.scheduled_for,
+      maxLogBytes: this.#options.maxLogBytes,
+      killGraceMs: this.#options.killGraceMs,
+      kept: init.kept,
+      onLine: onLine
+        ? (taskId, stream, line) => onLine(record.id, taskId, stream, line)
+        : undefined,
+    }).finally(() => {
+      this.#active.delete(record.id);
+      const keep = this.#options.keepRuns ?? 1000;
+      try {
+        this.storage.pruneRuns(job.id, keep);
+        this.storage.flush();
+      } catch (err) {
+        console.error(`petit: could not record run ${record.id}: ${String(err)}`);
+      }
+    });
+    this.#active.set(record.id, { jobId: job.id, controller, done });
+    return { runId: record.id, jobId: job.id, done };
+  }
+
+  /** Whether shutdown has begun. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /**
+   * Graceful shutdown: no new runs; running ones get `graceMs` to finish, then are cancelled
+   * (process groups terminated, runs `cancelled`). `now` aborts the wait early.
+   */
+  async shutdown(graceMs = 30_000, now?: Promise<unknown>): Promise<void> {
+    this.#stopping = true;
+    const all = () => Promise.allSettled([...this.#active.values()].map((r) => r.done));
+    if (this.#active.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([all(), grace, now ?? new Promise(() => {})]);
+      clearTimeout(timer);
+      for (const run of this.#active.values()) run.controller.abort();
+      await all();
+    }
+    this.storage.flush();
+    this.#unsubscribe();
+  }
+}
