@@ -530,10 +530,10 @@ function checkSchedule(
         parseSchedule(expression);
       } catch (exprErr) {
         if (!(exprErr instanceof ScheduleError)) throw exprErr;
-        at(yaml.valueAt(exprPath), `schedule: ${exprErr.message}`);
+        at(yaml.valueAt(exprPath), exprErr.message);
       }
     } else {
-      at(yaml.valueAt(exprPath), `schedule: ${err.message}`);
+      at(yaml.valueAt(exprPath), err.message);
     }
     return null;
   }
