@@ -9,9 +9,13 @@ import { VERSION } from "../version.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerList } from "./commands/list.ts";
 import { registerNext } from "./commands/next.ts";
+import { registerRetry } from "./commands/retry.ts";
+import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
+import { registerStatus } from "./commands/status.ts";
 import { registerTrigger } from "./commands/trigger.ts";
 import { registerValidate } from "./commands/validate.ts";
+import { registerWhy } from "./commands/why.ts";
 import { EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
 
 /** Builds the `pt` program with every command registered. */
@@ -22,12 +26,16 @@ export function buildProgram(): Command {
     .helpOption("-h, --help", "show help")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride();
+  registerRun(program);
   registerValidate(program);
   registerList(program);
   registerNext(program);
   registerSchema(program);
   registerTrigger(program);
   registerInspect(program);
+  registerRetry(program);
+  registerWhy(program);
+  registerStatus(program);
   for (const cmd of program.commands) cmd.helpOption("-h, --help", "show help");
   return program;
 }

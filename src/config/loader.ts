@@ -17,6 +17,7 @@ import type {
   TaskCondition,
   TaskSpec,
 } from "../core/model.ts";
+import { findCycle } from "../core/graph.ts";
 import { scanTemplate } from "../core/template.ts";
 import { parseSchedule, type Schedule, ScheduleError } from "../schedule/schedule.ts";
 import {
@@ -344,33 +345,6 @@ function checkTaskKind(
       `tasks[${i}].retry: give either delay or delay_secs, not both`,
     );
   }
-}
-
-/** A cycle as a path `a, b, c, a`, or null. Deterministic: tasks are visited in order. */
-export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | null {
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (node: string): string[] | null => {
-    state.set(node, "visiting");
-    stack.push(node);
-    for (const next of deps.get(node) ?? []) {
-      const s = state.get(next);
-      if (s === "visiting") return [...stack.slice(stack.indexOf(next)), next];
-      if (s === undefined && deps.has(next)) {
-        const found = visit(next);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(node, "done");
-    return null;
-  };
-  for (const node of deps.keys()) {
-    if (state.has(node)) continue;
-    const found = visit(node);
-    if (found) return found;
-  }
-  return null;
 }
 
 /** Template references must resolve: known config keys, upstream tasks only. */

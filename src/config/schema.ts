@@ -10,8 +10,9 @@
 import { z } from "zod";
 import { DurationError, parseDuration } from "../core/duration.ts";
 
-/** Job and task ids: safe in file names, URLs and environment variable names. */
-export const ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
+import { ID_PATTERN } from "../core/model.ts";
+
+export { ID_PATTERN };
 
 const id = (what: string) =>
   z.string().regex(ID_PATTERN, {

@@ -6,7 +6,27 @@
  */
 
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import process from "node:process";
 import type { ConfigError } from "./errors.ts";
+
+/**
+ * The yaml parser reads `process.env.LOG_TOKENS` once per token; in Deno each read of
+ * `process.env` is a call into the runtime, which doubles parse time. Parsing is
+ * synchronous, so the real environment is swapped for a plain snapshot only while a
+ * file is parsed and restored before anything else can run.
+ */
+function withPlainEnv<T>(parse: () => T): T {
+  const real = process.env;
+  const plain: Record<string, string> = {};
+  const logTokens = real.LOG_TOKENS;
+  if (logTokens !== undefined) plain.LOG_TOKENS = logTokens;
+  try {
+    (process as { env: Record<string, string> }).env = plain;
+    return parse();
+  } finally {
+    (process as { env: unknown }).env = real;
+  }
+}
 
 /** A 1-based source position. */
 export interface Position {
@@ -27,7 +47,9 @@ export class YamlFile {
   constructor(file: string, text: string) {
     this.file = file;
     this.#lines = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter: this.#lines, prettyErrors: false });
+    const docs = withPlainEnv(() =>
+      parseAllDocuments(text, { lineCounter: this.#lines, prettyErrors: false })
+    );
     this.syntaxErrors = [];
     if (!Array.isArray(docs)) {
       // Only comments or nothing at all.

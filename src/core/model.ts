@@ -7,6 +7,9 @@
 
 import type { Schedule } from "../schedule/schedule.ts";
 
+/** Job and task ids: safe in file names, URLs and environment variable names. */
+export const ID_PATTERN: RegExp = /^[A-Za-z0-9_.-]+$/;
+
 /** When a task runs, judged on its direct dependencies. */
 export type TaskCondition = "all_success" | "on_failure" | "all_done";
 

@@ -9,8 +9,10 @@ import type { JobSpec, TaskInput } from "../core/model.ts";
 import { EventBus } from "../events/bus.ts";
 import { executeRun, type RunResult } from "../exec/runner.ts";
 import { recordEvents } from "../storage/recorder.ts";
-import type { RunRecord, RunTrigger, Storage } from "../storage/types.ts";
+import { type RunRecord, type RunTrigger, SlotTakenError, type Storage } from "../storage/types.ts";
 import { unsatisfiedDependency } from "./dependencies.ts";
+import { Engine, type EngineNotice, type JobChange } from "./engine.ts";
+import { ownerToken } from "./recovery.ts";
 
 /** Settings of a scheduler. */
 export interface SchedulerOptions {
@@ -29,6 +31,8 @@ export interface SchedulerOptions {
   readonly killGraceMs?: number;
   /** Runs kept per job; older ones are deleted after each run (default 1000). */
   readonly keepRuns?: number;
+  /** What the firing engine does (fires, skips, catch-up, clock jumps), for logging. */
+  readonly onNotice?: (notice: EngineNotice) => void;
   /** Live task output lines. */
   readonly onLine?: (
     runId: string,
@@ -91,6 +95,8 @@ export class Scheduler {
   readonly #active = new Map<string, ActiveRun>();
   #paused = false;
   #stopping = false;
+  #engine: Engine | null = null;
+  readonly #owner = ownerToken();
   readonly #unsubscribe: () => void;
 
   /** Creates a scheduler over `jobs`; the store records every run. */
@@ -112,9 +118,74 @@ export class Scheduler {
     return this.#jobs.get(id);
   }
 
-  /** Replaces the job set at once (reload); running runs keep their old definition. */
-  setJobs(jobs: readonly JobSpec[]): void {
+  /**
+   * Replaces the job set at once (reload): running runs keep their old definition; once
+   * started, timers of added, changed and removed jobs are updated. Returns the changes.
+   */
+  setJobs(jobs: readonly JobSpec[]): JobChange[] {
     this.#jobs = new Map(jobs.map((j) => [j.id, j]));
+    return this.#engine?.reload(this.jobs) ?? [];
+  }
+
+  /** Starts firing scheduled runs (slots missed while down go through catch-up first). */
+  start(): void {
+    if (this.#engine) return;
+    this.#engine = new Engine(this, this.#options.onNotice);
+    this.#engine.start();
+  }
+
+  /** The firing engine once started, else null. */
+  get engine(): Engine | null {
+    return this.#engine;
+  }
+
+  /** Next scheduled fire of a job in epoch ms (null when not started or not scheduled). */
+  nextRun(jobId: string): number | null {
+    return this.#engine?.nextRun(jobId) ?? null;
+  }
+
+  /** Whether a job is enabled: a persisted enable/disable wins over the job file. */
+  isEnabled(job: JobSpec): boolean {
+    return this.storage.jobEnabled(job.id) ?? job.enabled;
+  }
+
+  /** Enables or disables a job (persisted; survives restarts and reloads). */
+  setEnabled(jobId: string, enabled: boolean): void {
+    if (!this.#jobs.has(jobId)) {
+      throw new TriggerRefusedError("not_found", `unknown job id "${jobId}"`);
+    }
+    this.storage.setJobEnabled(jobId, enabled);
+    this.storage.flush();
+    this.#engine?.reload(this.jobs);
+  }
+
+  /**
+   * Records a scheduled slot that did not run, with its reason, as a `skipped` run that
+   * claims the slot. Returns its id, or null when another scheduler already claimed it.
+   */
+  recordSkip(job: JobSpec, slot: number, reason: string): string | null {
+    const now = Date.now();
+    const id = newRunId(now);
+    try {
+      this.storage.insertRun({
+        id,
+        job_id: job.id,
+        status: "skipped",
+        trigger: "schedule",
+        reason,
+        scheduled_for: slot,
+        started_at: now,
+        ended_at: now,
+        duration_ms: 0,
+        error: null,
+        retry_of: null,
+      });
+    } catch (err) {
+      if (err instanceof SlotTakenError) return null;
+      throw err;
+    }
+    this.bus.publish({ type: "job_skipped", at: now, job_id: job.id, run_id: id, reason });
+    return id;
   }
 
   /** Whether scheduled fires are paused. */
@@ -157,7 +228,7 @@ export class Scheduler {
   }
 
   /** Why `job`'s dependencies are not satisfied now, or null. */
-  dependencyReason(job: JobSpec, now = Date.now()): string | null {
+  dependencyReason(job: JobSpec, now: number = Date.now()): string | null {
     return unsatisfiedDependency(this.storage, job.dependsOn, now);
   }
 
@@ -258,6 +329,7 @@ export class Scheduler {
       duration_ms: null,
       error: null,
       retry_of: init.retryOf ?? null,
+      owner: this.#owner,
     };
     this.storage.insertRun(record);
     const controller = new AbortController();
@@ -302,6 +374,7 @@ export class Scheduler {
    */
   async shutdown(graceMs = 30_000, now?: Promise<unknown>): Promise<void> {
     this.#stopping = true;
+    this.#engine?.stop();
     const all = () => Promise.allSettled([...this.#active.values()].map((r) => r.done));
     if (this.#active.size > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -43,6 +43,11 @@ export interface RunRecord {
   error: string | null;
   /** For `retry` runs: the run whose failed tasks are re-run. */
   retry_of: string | null;
+  /**
+   * The process executing the run (`pid:start token`), so recovery can tell a crashed
+   * run from one another live scheduler is executing. Not served by the API.
+   */
+  owner?: string | null;
 }
 
 /** One task of one run. */
@@ -184,6 +189,16 @@ export interface Storage {
    * Returns how many runs were deleted.
    */
   pruneRuns(jobId: string, keep: number): number;
+
+  /** The latest schedule slot recorded for a job (fired or skipped), or null. */
+  lastSlot(jobId: string): number | null;
+  /** Runs of a job that belong to schedule slots, newest slot first. */
+  listSlots(jobId: string, limit: number): RunRecord[];
+
+  /** A persisted enable/disable of a job, or null when the job file decides. */
+  jobEnabled(jobId: string): boolean | null;
+  /** Persists an enable/disable of a job (survives restarts). */
+  setJobEnabled(jobId: string, enabled: boolean): void;
 
   /** Commits buffered writes. */
   flush(): void;

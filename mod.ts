@@ -1,0 +1,86 @@
+/**
+ * Petit as a library: build jobs in TypeScript (custom tasks and command tasks in one DAG) or
+ * load them from YAML, and run them with the same scheduler the `pt` CLI and the HTTP API use.
+ *
+ * ```ts
+ * import { CommandTaskBuilder, DagBuilder, InMemoryStorage, JobBuilder, Scheduler } from "./mod.ts";
+ *
+ * const dag = new DagBuilder("etl", "Daily ETL")
+ *   .addTask({ name: "extract", execute: (ctx) => ctx.outputs.set("rows", 42) })
+ *   .addTaskWithDeps(new CommandTaskBuilder("load", "echo").args(["loaded"]).build(), ["extract"])
+ *   .build();
+ * const job = new JobBuilder("etl", "Daily ETL", dag).withSchedule("0 2 * * *").build();
+ * const scheduler = new Scheduler([job], { storage: new InMemoryStorage() });
+ * const run = scheduler.trigger("etl");
+ * console.log((await run.done).status); // "completed"
+ * await scheduler.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  CatchupPolicy,
+  CommandKind,
+  CommandSpec,
+  ConfigValue,
+  CustomTask,
+  JobDependency,
+  JobDependencyCondition,
+  JobSpec,
+  JobSpec as Job,
+  RetryCondition,
+  RetryPolicy,
+  TaskCondition,
+  TaskContext,
+  TaskInput,
+  TaskOutputs,
+  TaskSpec,
+} from "./src/core/model.ts";
+export { NO_RETRY } from "./src/core/model.ts";
+export {
+  type AddTaskOptions,
+  BuildError,
+  CommandTaskBuilder,
+  type Dag,
+  DagBuilder,
+  JobBuilder,
+  type Task,
+} from "./src/core/builders.ts";
+export {
+  nextFireTimes,
+  parseSchedule,
+  type Schedule,
+  ScheduleError,
+} from "./src/schedule/schedule.ts";
+export { DurationError, formatDuration, parseDuration } from "./src/core/duration.ts";
+export {
+  type RefusalCode,
+  Scheduler,
+  type SchedulerOptions,
+  type StartedRun,
+  type TriggerOptions,
+  TriggerRefusedError,
+} from "./src/scheduler/scheduler.ts";
+export type { EngineNotice, JobChange } from "./src/scheduler/engine.ts";
+export { recoverRuns as recover } from "./src/scheduler/recovery.ts";
+export { runOnce, type RunOnceResult } from "./src/scheduler/run_once.ts";
+export type { RunResult, TaskOutcome } from "./src/exec/runner.ts";
+export { InMemoryStorage } from "./src/storage/memory.ts";
+export { SqliteStorage } from "./src/storage/sqlite.ts";
+export type {
+  AttemptRecord,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  RunTrigger,
+  Storage,
+  StoredEvent,
+  TaskRunRecord,
+  TaskStatus,
+} from "./src/storage/types.ts";
+export { EventBus, type EventHandler } from "./src/events/bus.ts";
+export type { PetitEvent, PetitEventType } from "./src/events/types.ts";
+export { YamlLoader } from "./src/config/yaml_loader.ts";
+export { type ConfigError, formatConfigError, JobConfigError } from "./src/config/errors.ts";
+export { VERSION } from "./src/version.ts";

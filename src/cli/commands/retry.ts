@@ -1,0 +1,53 @@
+/**
+ * `pt retry <jobs-dir> <run-id>`: re-runs a finished run's failed, skipped and unfinished
+ * tasks as a new run (trigger `retry`) that keeps the successful ones.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
+import { loadValidJobs } from "../jobs.ts";
+import { EXIT_FAILURE, ExitCode, positiveInt, UsageError } from "../output.ts";
+import { printProgress } from "../progress.ts";
+import { DB_HELP, dbPath, openStore } from "../store.ts";
+
+/** Registers `retry`. */
+export function registerRetry(program: Command): void {
+  program.command("retry")
+    .description("re-run the failed, skipped and unfinished tasks of a finished run")
+    .argument("<jobs-dir>", "folder of job files")
+    .argument("<run-id>", "the finished run")
+    .option("--db <path>", DB_HELP)
+    .option("-t, --max-tasks <N>", "concurrent tasks in the run", "4")
+    .action(async (dir: string, runId: string, flags: { db?: string; maxTasks: string }) => {
+      const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
+      const jobs = await loadValidJobs(dir);
+      const storage = openStore(dbPath(flags.db));
+      const scheduler = new Scheduler(jobs, { storage, maxTasks });
+      const stop = printProgress(scheduler.bus);
+      try {
+        let run;
+        try {
+          run = scheduler.retry(runId);
+        } catch (err) {
+          if (!(err instanceof TriggerRefusedError)) throw err;
+          if (err.code === "not_found") throw new UsageError(err.message);
+          console.error(`refused: ${err.message}`);
+          throw new ExitCode(EXIT_FAILURE);
+        }
+        const cancel = () => scheduler.cancel(run.runId);
+        Deno.addSignalListener("SIGINT", cancel);
+        try {
+          const result = await run.done;
+          if (result.status !== "completed") throw new ExitCode(EXIT_FAILURE);
+        } finally {
+          Deno.removeSignalListener("SIGINT", cancel);
+        }
+      } finally {
+        stop();
+        await scheduler.shutdown(0);
+        storage.close();
+      }
+    });
+}

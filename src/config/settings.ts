@@ -1,0 +1,88 @@
+/**
+ * Petit's settings: flag > environment variable > config file > default. The config file is
+ * TOML at `$XDG_CONFIG_HOME/petit/config.toml` (or `--config FILE`).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { parse, TomlError } from "smol-toml";
+import { z } from "zod";
+
+const ConfigFileSchema = z.strictObject({
+  storage: z.strictObject({
+    engine: z.enum(["memory", "sqlite"]).optional(),
+    path: z.string().optional(),
+  }).optional(),
+  api: z.strictObject({
+    enabled: z.boolean().optional(),
+    host: z.string().optional(),
+    port: z.int().min(0).max(65535).optional(),
+    token: z.string().min(1).optional(),
+    cors: z.string().optional(),
+  }).optional(),
+  scheduler: z.strictObject({
+    max_jobs: z.int().min(1).optional(),
+    max_tasks: z.int().min(1).optional(),
+    grace_secs: z.number().min(0).optional(),
+    keep_runs: z.int().min(1).optional(),
+  }).optional(),
+});
+
+/** The content of a config file. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** A config file that is missing (when named explicitly) or invalid. */
+export class SettingsError extends Error {
+  /** Builds the error; `message` names the file and the problem. */
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+/** The default config file path. */
+export function defaultConfigPath(env: (k: string) => string | undefined): string {
+  const base = env("XDG_CONFIG_HOME") ?? join(env("HOME") ?? ".", ".config");
+  return join(base, "petit", "config.toml");
+}
+
+/**
+ * Reads the config file. An explicit path that is missing or invalid is an error; the
+ * default file may be absent.
+ */
+export async function readConfigFile(
+  explicit: string | undefined,
+  env: (k: string) => string | undefined = (k) => Deno.env.get(k),
+): Promise<ConfigFile> {
+  const path = explicit ?? env("PETIT_CONFIG") ?? defaultConfigPath(env);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound && explicit === undefined) return {};
+    if (err instanceof Deno.errors.NotFound) {
+      throw new SettingsError(`config file not found: ${path}`);
+    }
+    throw new SettingsError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new SettingsError(`${path}:${err.line}:${err.column}: ${err.message.split("\n")[0]}`);
+    }
+    throw err;
+  }
+  const result = ConfigFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.join(".");
+    const message = issue.code === "unrecognized_keys"
+      ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}${where ? ` in [${where}]` : ""}`
+      : `${where}: ${issue.message}`;
+    throw new SettingsError(`${path}: ${message}`);
+  }
+  return result.data;
+}

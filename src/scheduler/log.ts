@@ -1,0 +1,123 @@
+/**
+ * The scheduler's log: one line per run start and finish and per task failure, with job
+ * and run ids; text for people or JSON lines for machines.
+ *
+ * @module
+ */
+
+import { formatDuration } from "../core/duration.ts";
+import type { EventBus } from "../events/bus.ts";
+
+/** How much is logged. */
+export type LogLevel = "quiet" | "normal" | "verbose";
+
+/** Writes log lines in text or JSON form. */
+export class Logger {
+  readonly #json: boolean;
+  readonly #level: LogLevel;
+  readonly #write: (line: string) => void;
+
+  /** `write` defaults to stderr, so stdout stays free for the bound address and data. */
+  constructor(
+    options: { json?: boolean; level?: LogLevel; write?: (line: string) => void } = {},
+  ) {
+    this.#json = options.json ?? false;
+    this.#level = options.level ?? "normal";
+    this.#write = options.write ?? ((line) => console.error(line));
+  }
+
+  /** Logs at normal level (hidden by --quiet). */
+  info(message: string, fields: Record<string, unknown> = {}): void {
+    if (this.#level !== "quiet") this.#emit("info", message, fields);
+  }
+
+  /** Logs problems; always shown. */
+  error(message: string, fields: Record<string, unknown> = {}): void {
+    this.#emit("error", message, fields);
+  }
+
+  /** Logs warnings; always shown. */
+  warn(message: string, fields: Record<string, unknown> = {}): void {
+    this.#emit("warn", message, fields);
+  }
+
+  /** Logs details shown only with --verbose. */
+  debug(message: string, fields: Record<string, unknown> = {}): void {
+    if (this.#level === "verbose") this.#emit("debug", message, fields);
+  }
+
+  #emit(level: string, message: string, fields: Record<string, unknown>): void {
+    const time = new Date().toISOString();
+    if (this.#json) {
+      this.#write(JSON.stringify({ time, level, msg: message, ...fields }));
+      return;
+    }
+    const ids = ["job_id", "run_id", "task_id"]
+      .filter((k) => typeof fields[k] === "string")
+      .map((k) => `${k.replace("_id", "")}=${fields[k]}`).join(" ");
+    this.#write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${ids ? `  ${ids}` : ""}`);
+  }
+}
+
+/** Subscribes the run/task lines to the bus. */
+export function logRuns(bus: EventBus, log: Logger): () => void {
+  return bus.subscribe((e) => {
+    switch (e.type) {
+      case "job_started":
+        log.info(`run started (${e.trigger})`, { job_id: e.job_id, run_id: e.run_id });
+        break;
+      case "job_completed": {
+        const fields = {
+          job_id: e.job_id,
+          run_id: e.run_id,
+          status: e.status,
+          duration_ms: e.duration_ms,
+        };
+        const text = `run ${e.status} in ${formatDuration(e.duration_ms)}` +
+          (e.error && e.status !== "cancelled" ? `: ${e.error}` : "");
+        if (e.status === "completed") log.info(text, fields);
+        else log.warn(text, { ...fields, error: e.error });
+        break;
+      }
+      case "task_failed":
+        log.error(
+          `task failed: ${e.error}${e.stderr_tail ? ` | ${e.stderr_tail.split("\n").at(-1)}` : ""}`,
+          {
+            job_id: e.job_id,
+            run_id: e.run_id,
+            task_id: e.task_id,
+            exit_code: e.exit_code,
+            attempts: e.attempts,
+          },
+        );
+        break;
+      case "task_retrying":
+        log.debug(`task attempt ${e.attempt}/${e.max} failed (${e.error}), retrying`, {
+          job_id: e.job_id,
+          run_id: e.run_id,
+          task_id: e.task_id,
+        });
+        break;
+      case "task_started":
+      case "task_completed":
+      case "task_skipped":
+        log.debug(e.type.replace("_", " "), {
+          job_id: e.job_id,
+          run_id: e.run_id,
+          task_id: e.task_id,
+        });
+        break;
+      case "job_skipped":
+        log.info(`slot skipped: ${e.reason}`, { job_id: e.job_id, run_id: e.run_id ?? undefined });
+        break;
+      case "scheduler_paused":
+        log.info("scheduler paused");
+        break;
+      case "scheduler_resumed":
+        log.info("scheduler resumed");
+        break;
+      default:
+        break;
+    }
+  });
+}
