@@ -53,7 +53,12 @@ export {
   type Schedule,
   ScheduleError,
 } from "./src/schedule/schedule.ts";
-export { DurationError, formatDuration, parseDuration } from "./src/core/duration.ts";
+export {
+  DurationError,
+  formatDuration,
+  parseDuration,
+  type ParseDurationOptions,
+} from "./src/core/duration.ts";
 export {
   type RefusalCode,
   Scheduler,
@@ -62,10 +67,10 @@ export {
   type TriggerOptions,
   TriggerRefusedError,
 } from "./src/scheduler/scheduler.ts";
-export type { EngineNotice, JobChange } from "./src/scheduler/engine.ts";
+export type { Engine, EngineNotice, JobChange, SkipKind } from "./src/scheduler/engine.ts";
 export { recoverRuns as recover } from "./src/scheduler/recovery.ts";
 export { runOnce, type RunOnceResult } from "./src/scheduler/run_once.ts";
-export type { RunResult, TaskOutcome } from "./src/exec/runner.ts";
+export type { RunResult, TaskOutcome, TaskOutcomeStatus } from "./src/exec/runner.ts";
 export { InMemoryStorage } from "./src/storage/memory.ts";
 export { SqliteStorage } from "./src/storage/sqlite.ts";
 export type {
@@ -80,7 +85,25 @@ export type {
   TaskStatus,
 } from "./src/storage/types.ts";
 export { EventBus, type EventHandler } from "./src/events/bus.ts";
-export type { PetitEvent, PetitEventType } from "./src/events/types.ts";
-export { YamlLoader } from "./src/config/yaml_loader.ts";
+export type {
+  AttemptLogs,
+  EventBase,
+  JobCompletedEvent,
+  JobSkippedEvent,
+  JobStartedEvent,
+  PetitEvent,
+  PetitEventType,
+  RunScoped,
+  SchedulerPausedEvent,
+  SchedulerResumedEvent,
+  TaskCancelledEvent,
+  TaskCompletedEvent,
+  TaskFailedEvent,
+  TaskRetryingEvent,
+  TaskScoped,
+  TaskSkippedEvent,
+  TaskStartedEvent,
+} from "./src/events/types.ts";
+export { YamlLoader, type YamlLoaderApi } from "./src/config/yaml_loader.ts";
 export { type ConfigError, formatConfigError, JobConfigError } from "./src/config/errors.ts";
 export { VERSION } from "./src/version.ts";

@@ -6,9 +6,13 @@
 
 /** One problem in a job file. Lines and columns are 1-based. */
 export interface ConfigError {
+  /** The file, as given on the command line. */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly col: number;
+  /** What is wrong. */
   readonly message: string;
 }
 

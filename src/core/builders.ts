@@ -32,16 +32,23 @@ export interface Task extends CustomTask {
 
 /** Options for a task added to a DAG. */
 export interface AddTaskOptions {
+  /** Ids of tasks that must finish first. */
   readonly dependsOn?: readonly string[];
+  /** When it runs, judged on its dependencies. */
   readonly condition?: TaskCondition;
+  /** Retry policy. */
   readonly retry?: Partial<RetryPolicy>;
+  /** Timeout of one attempt in milliseconds, or null for none. */
   readonly timeoutMs?: number | null;
 }
 
 /** A validated DAG of tasks. */
 export interface Dag {
+  /** DAG id. */
   readonly id: string;
+  /** Display name. */
   readonly name: string;
+  /** The tasks. */
   readonly tasks: readonly TaskSpec[];
 }
 

@@ -16,6 +16,7 @@ export class DurationError extends Error {
    * @param input The text that failed to parse.
    * @param reason What is wrong with it.
    */
+  /** Builds the error. */
   constructor(input: string, reason: string) {
     super(`invalid duration ${JSON.stringify(input.trim())}: ${reason}`);
     this.name = "DurationError";

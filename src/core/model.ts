@@ -44,6 +44,7 @@ export type CommandKind = "command" | "shell" | "python";
 
 /** A task that runs a program. String fields may hold `{{ … }}` templates. */
 export interface CommandSpec {
+  /** How the process is started. */
   readonly kind: CommandKind;
   /** Program to run (`command` kind). */
   readonly command: string | null;
@@ -61,11 +62,15 @@ export interface CommandSpec {
 
 /** One node of a job's DAG. */
 export interface TaskSpec {
+  /** Unique id. */
   readonly id: string;
+  /** Display name. */
   readonly name: string;
   /** Ids of the tasks this one waits for. */
   readonly dependsOn: readonly string[];
+  /** When it runs, judged on its dependencies. */
   readonly condition: TaskCondition;
+  /** Retry policy. */
   readonly retry: RetryPolicy;
   /** Timeout of one attempt in milliseconds, or null for none. */
   readonly timeoutMs: number | null;
@@ -85,16 +90,23 @@ export interface TaskOutputs {
 
 /** What a finished upstream task left for its dependents. */
 export interface TaskInput {
+  /** How the upstream task ended. */
   readonly status: "completed" | "failed" | "skipped";
+  /** Captured standard output (kept part). */
   readonly stdout: string;
+  /** Exit code, or null when none. */
   readonly exitCode: number | null;
+  /** `key=value` outputs. */
   readonly outputs: Readonly<Record<string, string>>;
 }
 
 /** Given to a TypeScript task's `execute`. */
 export interface TaskContext {
+  /** The job. */
   readonly jobId: string;
+  /** The run. */
   readonly runId: string;
+  /** The task. */
   readonly taskId: string;
   /** 1-based attempt number. */
   readonly attempt: number;
@@ -124,7 +136,9 @@ export type JobDependencyCondition =
 
 /** A dependency of one job on another. */
 export interface JobDependency {
+  /** The job. */
   readonly jobId: string;
+  /** When it runs, judged on its dependencies. */
   readonly condition: JobDependencyCondition;
 }
 
@@ -136,18 +150,27 @@ export type ConfigValue = string | number | boolean | null;
 
 /** A job as loaded from one YAML file. */
 export interface JobSpec {
+  /** Unique id. */
   readonly id: string;
+  /** Display name. */
   readonly name: string;
+  /** Free text, or null. */
   readonly description: string | null;
   /** Parsed schedule, or null for a job that only runs when triggered. */
   readonly schedule: Schedule | null;
+  /** Whether the scheduler fires it. */
   readonly enabled: boolean;
   /** Concurrent runs of this job, or null for unlimited. */
   readonly maxConcurrency: number | null;
+  /** Values for `{{ config.KEY }}`. */
   readonly config: Readonly<Record<string, ConfigValue>>;
+  /** Environment for every task (task values win). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Ids of tasks that must finish first. */
   readonly dependsOn: readonly JobDependency[];
+  /** What to do with slots missed while down. */
   readonly catchup: CatchupPolicy;
+  /** Most missed slots run with `catchup: all`. */
   readonly catchupLimit: number;
   /** Tasks in file order. */
   readonly tasks: readonly TaskSpec[];

@@ -4,23 +4,31 @@
  * @module
  */
 
-interface EventBase {
+/** Fields every event has. */
+export interface EventBase {
   /** Epoch milliseconds when the event happened. */
   readonly at: number;
 }
 
-interface RunScoped extends EventBase {
+/** Fields of events about one run. */
+export interface RunScoped extends EventBase {
+  /** The job. */
   readonly job_id: string;
+  /** The run, if any. */
   readonly run_id: string;
 }
 
-interface TaskScoped extends RunScoped {
+/** Fields of events about one task of a run. */
+export interface TaskScoped extends RunScoped {
+  /** The task. */
   readonly task_id: string;
 }
 
 /** A run started. */
 export interface JobStartedEvent extends RunScoped {
+  /** Event type. */
   readonly type: "job_started";
+  /** What started the run. */
   readonly trigger: string;
   /** The ids of every task of the run, in file order. */
   readonly task_ids: readonly string[];
@@ -29,22 +37,33 @@ export interface JobStartedEvent extends RunScoped {
 }
 /** A run finished (completed, failed, cancelled or interrupted). */
 export interface JobCompletedEvent extends RunScoped {
+  /** Event type. */
   readonly type: "job_completed";
+  /** Whether the run completed. */
   readonly success: boolean;
+  /** Final status. */
   readonly status: "completed" | "failed" | "cancelled" | "interrupted";
+  /** Wall time in milliseconds. */
   readonly duration_ms: number;
+  /** Why it failed, or null. */
   readonly error: string | null;
 }
 /** A fire was skipped or refused. */
 export interface JobSkippedEvent extends EventBase {
+  /** Event type. */
   readonly type: "job_skipped";
+  /** The job. */
   readonly job_id: string;
+  /** The run, if any. */
   readonly run_id: string | null;
+  /** Why. */
   readonly reason: string;
 }
 /** An attempt of a task started. */
 export interface TaskStartedEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_started";
+  /** Attempt number (1-based). */
   readonly attempt: number;
   /** Process group of the attempt (null when the program could not start). */
   readonly pgid: number | null;
@@ -57,42 +76,66 @@ export interface TaskStartedEvent extends TaskScoped {
  * storage can record it; stripped from events sent to API clients.
  */
 export interface AttemptLogs {
+  /** Start, epoch ms. */
   readonly started_at: number;
+  /** End, epoch ms. */
   readonly ended_at: number;
+  /** Kept standard output. */
   readonly stdout: string;
+  /** Kept standard error. */
   readonly stderr: string;
+  /** More stdout was produced than kept. */
   readonly stdout_truncated: boolean;
+  /** More stderr was produced than kept. */
   readonly stderr_truncated: boolean;
+  /** Bytes of stdout produced in total. */
   readonly stdout_bytes: number;
+  /** Bytes of stderr produced in total. */
   readonly stderr_bytes: number;
+  /** `key=value` outputs written to PETIT_OUTPUT. */
   readonly outputs: Readonly<Record<string, string>>;
 }
 /** A task failed an attempt and will be retried. */
 export interface TaskRetryingEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_retrying";
   /** The attempt that failed (1-based). */
   readonly attempt: number;
   /** Total executions allowed (retries + 1). */
   readonly max: number;
+  /** Wait before the next attempt. */
   readonly delay_ms: number;
+  /** Exit code, or null. */
   readonly exit_code: number | null;
+  /** Why it failed, or null. */
   readonly error: string;
+  /** What the attempt produced (not sent to API clients). */
   readonly logs: AttemptLogs;
 }
 /** A task succeeded. */
 export interface TaskCompletedEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_completed";
+  /** Executions made. */
   readonly attempts: number;
+  /** Wall time in milliseconds. */
   readonly duration_ms: number;
+  /** Exit code, or null. */
   readonly exit_code: number | null;
+  /** What the attempt produced (not sent to API clients). */
   readonly logs: AttemptLogs;
 }
 /** A task failed for good. */
 export interface TaskFailedEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_failed";
+  /** Executions made. */
   readonly attempts: number;
+  /** Wall time in milliseconds. */
   readonly duration_ms: number;
+  /** Exit code, or null. */
   readonly exit_code: number | null;
+  /** Why it failed, or null. */
   readonly error: string;
   /** Last lines of stderr, for humans. */
   readonly stderr_tail: string;
@@ -101,21 +144,28 @@ export interface TaskFailedEvent extends TaskScoped {
 }
 /** A task was skipped because its condition did not hold. */
 export interface TaskSkippedEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_skipped";
+  /** Why. */
   readonly reason: string;
 }
 /** A task was stopped (or never started) because its run was cancelled. */
 export interface TaskCancelledEvent extends TaskScoped {
+  /** Event type. */
   readonly type: "task_cancelled";
+  /** Executions made. */
   readonly attempts: number;
+  /** What the attempt produced (not sent to API clients). */
   readonly logs: AttemptLogs | null;
 }
 /** The scheduler stopped firing scheduled runs. */
 export interface SchedulerPausedEvent extends EventBase {
+  /** Event type. */
   readonly type: "scheduler_paused";
 }
 /** The scheduler resumed firing. */
 export interface SchedulerResumedEvent extends EventBase {
+  /** Event type. */
   readonly type: "scheduler_resumed";
 }
 

@@ -20,11 +20,17 @@ export type TaskOutcomeStatus = "completed" | "failed" | "skipped" | "cancelled"
 
 /** What a task ended with. */
 export interface TaskOutcome {
+  /** How it ended. */
   readonly status: TaskOutcomeStatus;
+  /** Executions made (1 = no retry). */
   readonly attempts: number;
+  /** Exit code, or null when none. */
   readonly exitCode: number | null;
+  /** Why it failed, or null. */
   readonly error: string | null;
+  /** Captured standard output (kept part). */
   readonly stdout: string;
+  /** `key=value` outputs. */
   readonly outputs: Readonly<Record<string, string>>;
 }
 
@@ -54,10 +60,15 @@ export interface ExecuteOptions {
 
 /** The result of a run. */
 export interface RunResult {
+  /** The run. */
   readonly runId: string;
+  /** How it ended. */
   readonly status: Exclude<RunStatus, "running" | "skipped" | "interrupted">;
+  /** Wall time in milliseconds. */
   readonly durationMs: number;
+  /** Why it failed, or null. */
   readonly error: string | null;
+  /** The tasks. */
   readonly tasks: ReadonlyMap<string, TaskOutcome>;
 }
 

@@ -18,6 +18,7 @@ export class ScheduleError extends Error {
    * @param field Which input is wrong.
    * @param message A complete, user-facing message.
    */
+  /** Builds the error. */
   constructor(field: "expression" | "timezone", message: string) {
     super(message);
     this.name = "ScheduleError";

@@ -31,9 +31,13 @@ export type EngineNotice =
 
 /** A job whose timer changed on reload, with its next fire time before and after. */
 export interface JobChange {
+  /** Unique id. */
   readonly id: string;
+  /** What happened to the job. */
   readonly change: "added" | "changed" | "removed";
+  /** Next fire time before (epoch ms). */
   readonly before: number | null;
+  /** Next fire time after (epoch ms). */
   readonly after: number | null;
 }
 

@@ -16,6 +16,7 @@ import { ownerToken } from "./recovery.ts";
 
 /** Settings of a scheduler. */
 export interface SchedulerOptions {
+  /** Where runs are recorded. */
   readonly storage: Storage;
   /** Shared bus; a new one is created when absent. */
   readonly bus?: EventBus;
@@ -59,7 +60,9 @@ export class TriggerRefusedError extends Error {
 
 /** A run that was started. */
 export interface StartedRun {
+  /** The run. */
   readonly runId: string;
+  /** The job. */
   readonly jobId: string;
   /** Settles when the run has finished and been recorded. */
   readonly done: Promise<RunResult>;
@@ -79,6 +82,9 @@ interface ActiveRun {
   readonly done: Promise<RunResult>;
 }
 
+/** Stored events kept for SSE replay (older ones are trimmed every 200 runs). */
+const EVENTS_KEPT = 50_000;
+
 /** Makes a sortable, short, unique run id: time in base 36 plus randomness. */
 export function newRunId(now = Date.now()): string {
   const random = crypto.getRandomValues(new Uint8Array(4));
@@ -88,7 +94,9 @@ export function newRunId(now = Date.now()): string {
 
 /** Runs jobs on demand and, once started, on their schedules. */
 export class Scheduler {
+  /** Where runs are recorded. */
   readonly storage: Storage;
+  /** Where events are published. */
   readonly bus: EventBus;
   readonly #options: SchedulerOptions;
   #jobs = new Map<string, JobSpec>();
@@ -97,6 +105,7 @@ export class Scheduler {
   #stopping = false;
   #engine: Engine | null = null;
   readonly #owner = ownerToken();
+  #finishedRuns = 0;
   readonly #unsubscribe: () => void;
 
   /** Creates a scheduler over `jobs`; the store records every run. */
@@ -354,6 +363,8 @@ export class Scheduler {
       const keep = this.#options.keepRuns ?? 1000;
       try {
         this.storage.pruneRuns(job.id, keep);
+        // Events are for live streams and short replays: trim them now and then, not per run.
+        if (++this.#finishedRuns % 200 === 0) this.storage.pruneEvents(EVENTS_KEPT);
         this.storage.flush();
       } catch (err) {
         console.error(`petit: could not record run ${record.id}: ${String(err)}`);

@@ -316,6 +316,13 @@ export class InMemoryStorage implements Storage {
     return deleted;
   }
 
+  /** See {@link Storage.pruneEvents}. */
+  pruneEvents(keep: number): number {
+    const drop = Math.max(0, this.#events.length - keep);
+    this.#events.splice(0, drop);
+    return drop;
+  }
+
   /** See {@link Storage.lastSlot}. */
   lastSlot(jobId: string): number | null {
     let last: number | null = null;

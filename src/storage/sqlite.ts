@@ -929,6 +929,18 @@ export class SqliteStorage implements Storage {
 
   // ---- maintenance ----
 
+  /** See {@link Storage.pruneEvents}. A range on the rowid: no scan. */
+  pruneEvents(keep: number): number {
+    return this.#write(() =>
+      Number(
+        this.#statement(
+          "pruneEvents",
+          () => "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?",
+        ).run(keep).changes,
+      )
+    );
+  }
+
   /** See {@link Storage.lastSlot}. Served by the `runs_slot` index. */
   lastSlot(jobId: string): number | null {
     return this.#read(() => {

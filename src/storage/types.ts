@@ -29,17 +29,25 @@ export type TaskStatus =
 
 /** One run of a job. */
 export interface RunRecord {
+  /** Run id (sortable by start time). */
   id: string;
+  /** The job. */
   job_id: string;
+  /** How it ended. */
   status: RunStatus;
+  /** What started it. */
   trigger: RunTrigger;
   /** Why the run was skipped, refused or retried; null otherwise. */
   reason: string | null;
   /** The schedule slot this run belongs to, or null for manual runs. */
   scheduled_for: number | null;
+  /** Start, epoch ms. */
   started_at: number;
+  /** End, epoch ms, or null while running. */
   ended_at: number | null;
+  /** Wall time in ms, or null while running. */
   duration_ms: number | null;
+  /** Why it failed, or null. */
   error: string | null;
   /** For `retry` runs: the run whose failed tasks are re-run. */
   retry_of: string | null;
@@ -52,15 +60,23 @@ export interface RunRecord {
 
 /** One task of one run. */
 export interface TaskRunRecord {
+  /** The run. */
   run_id: string;
+  /** The task. */
   task_id: string;
+  /** How it ended. */
   status: TaskStatus;
   /** Executions so far (1 = ran once, no retry). */
   attempts: number;
+  /** Start, epoch ms. */
   started_at: number | null;
+  /** End, epoch ms, or null while running. */
   ended_at: number | null;
+  /** Wall time in ms, or null while running. */
   duration_ms: number | null;
+  /** Exit code, or null. */
   exit_code: number | null;
+  /** Why it failed, or null. */
   error: string | null;
   /** Process group of the running attempt (for crash recovery), or null. */
   pgid: number | null;
@@ -70,20 +86,31 @@ export interface TaskRunRecord {
 
 /** One execution of a task, with its captured output. */
 export interface AttemptRecord {
+  /** The run. */
   run_id: string;
+  /** The task. */
   task_id: string;
   /** 1-based. */
   attempt: number;
+  /** Start, epoch ms. */
   started_at: number;
+  /** End, epoch ms, or null while running. */
   ended_at: number | null;
+  /** Exit code, or null. */
   exit_code: number | null;
+  /** Why it failed, or null. */
   error: string | null;
+  /** Captured standard output (kept part). */
   stdout: string;
+  /** Captured standard error (kept part). */
   stderr: string;
+  /** More stdout was produced than kept. */
   stdout_truncated: boolean;
+  /** More stderr was produced than kept. */
   stderr_truncated: boolean;
   /** Bytes the stream produced in total, kept or not. */
   stdout_bytes: number;
+  /** Bytes of stderr produced in total. */
   stderr_bytes: number;
 }
 
@@ -91,10 +118,15 @@ export interface AttemptRecord {
 export interface StoredEvent {
   /** Monotonic id, usable as SSE `Last-Event-ID`. */
   id: number;
+  /** Event type, e.g. `task_started`. */
   type: string;
+  /** When, epoch ms. */
   at: number;
+  /** Job of the event, if any. */
   job_id: string | null;
+  /** Run of the event, if any. */
   run_id: string | null;
+  /** Task of the event, if any. */
   task_id: string | null;
   /** The whole event as JSON-compatible data. */
   data: Record<string, unknown>;
@@ -102,7 +134,9 @@ export interface StoredEvent {
 
 /** Filter for listing runs. */
 export interface RunQuery {
+  /** Only runs of this job. */
   job_id?: string;
+  /** Only runs with this status. */
   status?: RunStatus;
   /** Only runs that started strictly before this instant (paging). */
   before?: number;
@@ -189,6 +223,9 @@ export interface Storage {
    * Returns how many runs were deleted.
    */
   pruneRuns(jobId: string, keep: number): number;
+
+  /** Deletes all but the newest `keep` events; returns how many were deleted. */
+  pruneEvents(keep: number): number;
 
   /** The latest schedule slot recorded for a job (fired or skipped), or null. */
   lastSlot(jobId: string): number | null;

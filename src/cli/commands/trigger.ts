@@ -7,17 +7,22 @@
  */
 
 import type { Command } from "commander";
+import { ApiClient } from "../../api/client.ts";
+import { formatDuration } from "../../core/duration.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
 import { findJob, loadValidJobs } from "../jobs.ts";
 import { EXIT_FAILURE, EXIT_OK, ExitCode, positiveInt, UsageError } from "../output.ts";
 import { printProgress } from "../progress.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
+import { failRemote } from "./status.ts";
 
 interface TriggerFlags {
   db?: string;
   maxTasks: string;
   force?: boolean;
   quiet?: boolean;
+  remote?: string;
+  wait?: boolean;
 }
 
 /** Registers `trigger`. */
@@ -30,7 +35,15 @@ export function registerTrigger(program: Command): void {
     .option("-t, --max-tasks <N>", "concurrent tasks in the run", "4")
     .option("--force", "run even if a job dependency is not satisfied")
     .option("-q, --quiet", "print only the final line")
+    .option(
+      "--remote <url>",
+      "ask the `pt run` API at this URL instead (token from PETIT_API_TOKEN; <jobs-dir> is " +
+        "not read): exit 0 when accepted, 1 if refused (409/429) or unreachable, 2 for an " +
+        "unknown job or a refused token",
+    )
+    .option("--wait", "with --remote: wait for the run to finish; exit 0 iff it completed")
     .action(async (dir: string, jobId: string, flags: TriggerFlags) => {
+      if (flags.remote !== undefined) return await remoteTrigger(flags.remote, jobId, flags);
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const jobs = await loadValidJobs(dir);
       const job = findJob(jobs, jobId);
@@ -69,4 +82,29 @@ export function registerTrigger(program: Command): void {
       }
       throw new ExitCode(EXIT_OK);
     });
+}
+
+/** How often `--wait` asks for the run's status. */
+const POLL_MS = 500;
+
+/** `pt trigger --remote`: starts the run in a running scheduler through its API. */
+async function remoteTrigger(url: string, jobId: string, flags: TriggerFlags): Promise<never> {
+  try {
+    const client = new ApiClient(url);
+    const started = await client.trigger(jobId, flags.force ?? false);
+    if (!flags.quiet || !flags.wait) console.log(started.message);
+    if (!flags.wait) throw new ExitCode(EXIT_OK);
+    for (;;) {
+      const run = await client.run(started.run_id);
+      if (run.status !== "running") {
+        const took = run.duration_ms === null ? "" : ` in ${formatDuration(run.duration_ms)}`;
+        console.log(`run ${run.id} ${run.status}${took}${run.error ? `: ${run.error}` : ""}`);
+        throw new ExitCode(run.status === "completed" ? EXIT_OK : EXIT_FAILURE);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } catch (err) {
+    if (err instanceof ExitCode) throw err;
+    failRemote(err);
+  }
 }

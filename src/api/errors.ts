@@ -1,0 +1,107 @@
+/**
+ * The API's error shape `{error, code}` and the handlers that turn every failure into it:
+ * refusals, validation errors, unknown routes, oversized bodies and unexpected exceptions.
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { TriggerRefusedError } from "../scheduler/scheduler.ts";
+
+/** Machine-readable error codes, one per HTTP status the API uses. */
+export type ErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "TOO_MANY_REQUESTS"
+  | "INTERNAL_ERROR";
+
+/** The body of every error response. */
+export interface ErrorBody {
+  /** What went wrong, for people. */
+  error: string;
+  /** What went wrong, for programs. */
+  code: ErrorCode;
+}
+
+const STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_ERROR: 500,
+};
+
+/** A failure with a known status; thrown by handlers and rendered as `{error, code}`. */
+export class ApiError extends Error {
+  /** The error code, which decides the HTTP status. */
+  readonly code: ErrorCode;
+
+  /** Builds the error; `message` is sent to the client as is. */
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+  }
+
+  /** The HTTP status of this error. */
+  get status(): ContentfulStatusCode {
+    return STATUS[this.code];
+  }
+}
+
+/** Builds a `{error, code}` JSON response. */
+export function errorResponse(c: Context, code: ErrorCode, message: string): Response {
+  const body: ErrorBody = { error: message, code };
+  return c.json(body, STATUS[code]);
+}
+
+/** Maps a scheduler refusal to its HTTP error. */
+export function refusalError(err: TriggerRefusedError): ApiError {
+  switch (err.code) {
+    case "not_found":
+      return new ApiError("NOT_FOUND", err.message);
+    case "limit":
+      return new ApiError("TOO_MANY_REQUESTS", err.message);
+    case "dependency":
+    case "not_finished":
+      return new ApiError("CONFLICT", err.message);
+  }
+}
+
+function codeOfStatus(status: number): ErrorCode {
+  const found = (Object.entries(STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
+  return found?.[0] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
+}
+
+/** `app.onError`: known failures keep their status; anything else is a logged 500. */
+export function onError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return errorResponse(c, err.code, err.message);
+  if (err instanceof TriggerRefusedError) {
+    const e = refusalError(err);
+    return errorResponse(c, e.code, e.message);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = codeOfStatus(err.status);
+    // Hono's own messages (malformed JSON, body limit) are safe to show.
+    return errorResponse(c, code, err.message || defaultMessage(code));
+  }
+  // The real error goes to the operator's log only: stacks and paths stay off the wire.
+  console.error(`petit: API error on ${c.req.method} ${c.req.path}:`, err);
+  return errorResponse(c, "INTERNAL_ERROR", "internal error (see the server log)");
+}
+
+/** `app.notFound`: unknown routes are JSON too. */
+export function onNotFound(c: Context): Response {
+  return errorResponse(c, "NOT_FOUND", `no route ${c.req.method} ${c.req.path}`);
+}
+
+function defaultMessage(code: ErrorCode): string {
+  return code.toLowerCase().replaceAll("_", " ");
+}

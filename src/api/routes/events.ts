@@ -1,0 +1,143 @@
+/**
+ * `GET /api/events`: server-sent events. Each event carries its stored id, so a client that
+ * reconnects with `Last-Event-ID` gets exactly what it missed, replayed from the store.
+ *
+ * The bus only says "something happened"; the events themselves are read back from the
+ * store (the recorder stores each one before the stream hears of it), which is what gives
+ * live events their ids. Reads are batched a little so a busy run does not force a commit
+ * per event (the store commits before every read).
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Storage, StoredEvent } from "../../storage/types.ts";
+import type { ApiDeps } from "../deps.ts";
+import { ApiError } from "../errors.ts";
+import { intParam, query } from "../validation.ts";
+
+/** Delay between a bus notification and reading the new events back. */
+const READ_DELAY_MS = 100;
+/** Events read from the store at a time. */
+const PAGE = 500;
+
+/** The id of the newest stored event (0 when none), found with O(log n) indexed probes. */
+export function latestEventId(storage: Storage): number {
+  const hasAfter = (id: number) => storage.eventsAfter(id, 1).length > 0;
+  if (!hasAfter(0)) return 0;
+  let lo = 0; // hasAfter(lo) is true
+  let hi = 1;
+  while (hasAfter(hi)) {
+    lo = hi;
+    hi *= 2;
+  }
+  // hasAfter(lo) && !hasAfter(hi): the newest id is in (lo, hi].
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (hasAfter(mid)) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/** The event as streamed: the public event (type, time and fields, no logs). */
+export function eventData(e: StoredEvent): Record<string, unknown> {
+  return { type: e.type, at: e.at, ...e.data };
+}
+
+const eventsQuery = z.object({
+  last_event_id: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/** The events route. */
+export function eventRoutes(deps: ApiDeps): Hono {
+  const s = deps.scheduler;
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const app = new Hono();
+
+  app.get("/api/events", query(eventsQuery), (c) => {
+    const header = c.req.header("last-event-id");
+    let replayFrom = c.req.valid("query").last_event_id ?? null;
+    if (header !== undefined && header.trim() !== "") {
+      if (!/^\d+$/.test(header.trim())) {
+        throw new ApiError(
+          "BAD_REQUEST",
+          "Last-Event-ID must be a stored event id (a whole number)",
+        );
+      }
+      replayFrom = Number(header.trim());
+    }
+    let cursor = replayFrom ?? latestEventId(s.storage);
+
+    return streamSSE(c, async (stream) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let chain: Promise<void> = Promise.resolve();
+      let finish: () => void = () => {};
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+
+      // Writes every stored event after the cursor; calls are chained so they never interleave.
+      const drain = () => {
+        chain = chain.then(async () => {
+          while (!stream.aborted && !stream.closed) {
+            const events = s.storage.eventsAfter(cursor, PAGE);
+            for (const e of events) {
+              await stream.writeSSE({
+                id: String(e.id),
+                event: e.type,
+                data: JSON.stringify(eventData(e)),
+              });
+              cursor = e.id;
+            }
+            if (events.length < PAGE) break;
+          }
+        }).catch((err) => {
+          // The store closed under us (shutdown): end this stream.
+          console.error(`petit: event stream stopped: ${String(err)}`);
+          finish();
+        });
+      };
+      const wake = () => {
+        if (timer === undefined) {
+          timer = setTimeout(() => {
+            timer = undefined;
+            drain();
+          }, READ_DELAY_MS);
+        }
+      };
+
+      const unsubscribe = s.bus.subscribe(wake);
+      // The heartbeat keeps proxies from closing an idle stream, and picks up events other
+      // processes (`pt trigger`) wrote to the same database.
+      const heartbeat = setInterval(() => {
+        void stream.write(": heartbeat\n\n");
+        wake();
+      }, heartbeatMs);
+      // A client that goes away cancels the response body, which aborts the stream.
+      stream.onAbort(finish);
+      deps.closing?.addEventListener("abort", finish);
+      if (deps.closing?.aborted) finish();
+
+      try {
+        await stream.write(": connected\n\n");
+        if (replayFrom !== null) drain();
+        await finished;
+      } finally {
+        unsubscribe();
+        clearInterval(heartbeat);
+        clearTimeout(timer);
+        deps.closing?.removeEventListener("abort", finish);
+        // A client that stopped reading would block the last write forever: cut it off.
+        let wait: ReturnType<typeof setTimeout> | undefined;
+        const settled = await Promise.race([
+          chain.then(() => true),
+          new Promise<boolean>((resolve) => (wait = setTimeout(() => resolve(false), 1000))),
+        ]);
+        clearTimeout(wait);
+        if (!settled) stream.abort();
+      }
+    });
+  });
+  return app;
+}

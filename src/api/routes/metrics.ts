@@ -1,0 +1,18 @@
+/**
+ * `GET /metrics`: Prometheus text format.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { type Metrics, METRICS_CONTENT_TYPE } from "../metrics.ts";
+
+/** The metrics route. */
+export function metricsRoutes(metrics: Metrics): Hono {
+  const app = new Hono();
+  app.get(
+    "/metrics",
+    (c) => c.body(metrics.render(), 200, { "Content-Type": METRICS_CONTENT_TYPE }),
+  );
+  return app;
+}

@@ -1,0 +1,144 @@
+/**
+ * Run routes: list, detail, tasks, task logs, cancel and retry.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+  type AttemptLogView,
+  attemptLogView,
+  runDetailView,
+  runListView,
+  taskListView,
+} from "../../core/views.ts";
+import type { RunRecord } from "../../storage/types.ts";
+import type { ApiDeps } from "../deps.ts";
+import { ApiError } from "../errors.ts";
+import { intParam, query } from "../validation.ts";
+import { runQuery, runsQuerySchema } from "./shared.ts";
+import type { StartedRunView } from "./jobs.ts";
+
+/** `GET /api/runs/{id}/tasks/{task}/logs` as JSON: one attempt and how many there are. */
+export interface TaskLogsView extends AttemptLogView {
+  attempts: number;
+}
+
+/** `POST /api/runs/{id}/cancel` answer. */
+export interface CancelView {
+  run_id: string;
+  cancelled: true;
+}
+
+/** `POST /api/runs/{id}/retry` answer. */
+export interface RetryView extends StartedRunView {
+  retry_of: string;
+}
+
+const allRunsQuery = runsQuerySchema.extend({ job_id: z.string().min(1).optional() });
+
+const logsQuery = z.strictObject({
+  attempt: intParam(1, 1_000_000).optional(),
+  format: z.enum(["text", "json"]).optional(),
+});
+
+/** `==> task (attempt n) stdout <==` sections, as `pt logs` prints them. */
+function logsText(log: AttemptLogView): string {
+  const label = `${log.task_id} (attempt ${log.attempt})`;
+  let out = "";
+  for (const stream of ["stdout", "stderr"] as const) {
+    const text = log[stream];
+    const truncated = log[`${stream}_truncated`];
+    out += `==> ${label} ${stream}${truncated ? " [truncated]" : ""} <==\n`;
+    if (text) out += text.endsWith("\n") ? text : `${text}\n`;
+    if (truncated) {
+      const dropped = log[`${stream}_bytes`] - new TextEncoder().encode(text).length;
+      out += `[... ${dropped} more bytes dropped]\n`;
+    }
+  }
+  return out;
+}
+
+/** The run routes. */
+export function runRoutes(deps: ApiDeps): Hono {
+  const s = deps.scheduler;
+  const storage = s.storage;
+  const app = new Hono();
+
+  const requireRun = (id: string): RunRecord => {
+    const run = storage.getRun(id);
+    if (!run) throw new ApiError("NOT_FOUND", `unknown run id "${id}"`);
+    return run;
+  };
+
+  app.get("/api/runs", query(allRunsQuery), (c) => {
+    const q = c.req.valid("query");
+    return c.json(runListView(storage.listRuns(runQuery(q, q.job_id))));
+  });
+
+  app.get("/api/runs/:id", (c) => {
+    const run = requireRun(c.req.param("id"));
+    return c.json(runDetailView(run, storage.listTaskRuns(run.id)));
+  });
+
+  app.get("/api/runs/:id/tasks", (c) => {
+    const run = requireRun(c.req.param("id"));
+    return c.json(taskListView(storage.listTaskRuns(run.id)));
+  });
+
+  app.get("/api/runs/:id/tasks/:task/logs", query(logsQuery), (c) => {
+    const run = requireRun(c.req.param("id"));
+    const taskId = c.req.param("task");
+    const q = c.req.valid("query");
+    const tasks = storage.listTaskRuns(run.id);
+    if (!tasks.some((t) => t.task_id === taskId)) {
+      const known = tasks.map((t) => t.task_id).join(", ") || "none";
+      throw new ApiError("NOT_FOUND", `run ${run.id} has no task "${taskId}" (tasks: ${known})`);
+    }
+    const attempts = storage.listAttempts(run.id, taskId);
+    const chosen = q.attempt === undefined
+      ? attempts.at(-1)
+      : attempts.find((a) => a.attempt === q.attempt);
+    if (!chosen) {
+      throw new ApiError(
+        "NOT_FOUND",
+        attempts.length === 0
+          ? `task "${taskId}" of run ${run.id} has not started`
+          : `task "${taskId}" of run ${run.id} has no attempt ${q.attempt} ` +
+            `(it has ${attempts.length})`,
+      );
+    }
+    const view = attemptLogView(chosen);
+    const wantsJson = q.format === "json" ||
+      (q.format === undefined && (c.req.header("accept") ?? "").includes("application/json"));
+    if (wantsJson) return c.json<TaskLogsView>({ ...view, attempts: attempts.length });
+    return c.text(logsText(view));
+  });
+
+  app.post("/api/runs/:id/cancel", (c) => {
+    const run = requireRun(c.req.param("id"));
+    if (!s.cancel(run.id)) {
+      throw new ApiError(
+        "CONFLICT",
+        run.status === "running"
+          ? `run ${run.id} is not running in this process`
+          : `run ${run.id} already finished (${run.status})`,
+      );
+    }
+    return c.json<CancelView>({ run_id: run.id, cancelled: true });
+  });
+
+  app.post("/api/runs/:id/retry", (c) => {
+    if (s.stopping) throw new ApiError("CONFLICT", "the scheduler is shutting down");
+    const old = c.req.param("id");
+    const run = s.retry(old);
+    return c.json<RetryView>({
+      run_id: run.runId,
+      job_id: run.jobId,
+      retry_of: old,
+      message: `run ${run.runId} of job ${run.jobId} started, retrying ${old}`,
+    });
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * Pieces several route modules use: the run listing query and the job view with the
+ * scheduler's live state (enabled, next run).
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { JobSpec } from "../../core/model.ts";
+import { type JobView, jobView } from "../../core/views.ts";
+import type { RunQuery, RunStatus } from "../../storage/types.ts";
+import { type ApiDeps, engineOf } from "../deps.ts";
+import { ApiError } from "../errors.ts";
+import { intParam } from "../validation.ts";
+
+/** Every run status, for validation and the OpenAPI document. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "cancelled",
+  "skipped",
+];
+
+/** `limit`, `status` and `before` of a run listing. */
+export const runsQuerySchema = z.strictObject({
+  limit: intParam(1, 1000).optional(),
+  status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(),
+  before: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/** The storage query of a validated run listing. */
+export function runQuery(q: z.output<typeof runsQuerySchema>, jobId?: string): RunQuery {
+  return { job_id: jobId, status: q.status, before: q.before, limit: q.limit ?? 50 };
+}
+
+/** A job as served: enabled from the scheduler, next run from the engine when there is one. */
+export function liveJobView(deps: ApiDeps, job: JobSpec, now = new Date()): JobView {
+  const enabled = deps.scheduler.isEnabled(job);
+  const engine = engineOf(deps);
+  if (!engine) return jobView(job, { now, enabled });
+  const anchor = engine.anchor(job.id);
+  return jobView(job, {
+    now,
+    enabled,
+    nextRun: engine.nextRun(job.id),
+    anchor: anchor === null ? undefined : new Date(anchor),
+  });
+}
+
+/** A loaded job, or a 404 listing the known ids. */
+export function requireJob(deps: ApiDeps, id: string): JobSpec {
+  const job = deps.scheduler.job(id);
+  if (job) return job;
+  const known = deps.scheduler.jobs.map((j) => j.id).sort().join(", ") || "none";
+  throw new ApiError("NOT_FOUND", `unknown job id "${id}" (known jobs: ${known})`);
+}

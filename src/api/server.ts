@@ -1,0 +1,184 @@
+/**
+ * Serving the API on a socket: `pt run` calls {@link startApi}. Prints nothing; the caller
+ * prints the returned URL.
+ *
+ * @module
+ */
+
+import type { Engine } from "../scheduler/engine.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import { createApp } from "./app.ts";
+import { Metrics } from "./metrics.ts";
+
+/** Longest close() waits for responses in progress. */
+const CLOSE_WAIT_MS = 5000;
+
+const noop = () => {};
+
+/** The API could not start: refused address, port in use, unknown host. */
+export class ApiStartError extends Error {
+  /** Builds the error; `message` is shown to the user as is. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ApiStartError";
+  }
+}
+
+/** Options of {@link startApi}. */
+export interface ApiOptions {
+  readonly scheduler: Scheduler;
+  /** Default: the scheduler's own engine, once it has started. */
+  readonly engine?: Engine | null;
+  /** Host name or address; IPv6 with or without brackets. */
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Bearer token every route but `/api/health` requires; null for none. */
+  readonly token: string | null;
+  /** Allow a non-loopback host without a token. */
+  readonly insecure: boolean;
+  /** The one browser origin allowed by CORS, or null. */
+  readonly cors: string | null;
+  /** Largest request body in bytes (default 64 KiB). */
+  readonly maxBodyBytes?: number;
+}
+
+/** A running API server. */
+export interface ApiServer {
+  /** `http://HOST:PORT`, IPv6 hosts in brackets. */
+  readonly url: string;
+  /** The port listened on (the chosen one when 0 was asked). */
+  readonly port: number;
+  /** Ends open event streams and stops the server; safe to call twice. */
+  close(): Promise<void>;
+}
+
+function parseIpv4(h: string): number[] | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (!m) return null;
+  const bytes = m.slice(1).map(Number);
+  return bytes.every((b) => b <= 255) ? bytes : null;
+}
+
+/** The 8 groups of an IPv6 address, or null when `input` is not one. */
+function parseIpv6(input: string): number[] | null {
+  let text = input.replace(/%.*$/, ""); // zone id
+  let tail: number[] = [];
+  const v4 = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (v4) {
+    const b = parseIpv4(v4[2]);
+    if (!b) return null;
+    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
+    // Drop the separator before the IPv4 part, unless it belongs to a "::".
+    text = v4[1].endsWith("::") ? v4[1] : v4[1].slice(0, -1);
+  }
+  const halves = text.split("::");
+  if (halves.length > 2) return null;
+  const groups = (s: string) => (s === "" ? [] : s.split(":"));
+  const head = groups(halves[0]);
+  const rest = halves.length === 2 ? groups(halves[1]) : [];
+  if (![...head, ...rest].every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
+  const missing = 8 - head.length - rest.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const hex = (g: string) => parseInt(g, 16);
+  return [
+    ...head.map(hex),
+    ...new Array<number>(halves.length === 2 ? missing : 0).fill(0),
+    ...rest.map(hex),
+    ...tail,
+  ];
+}
+
+/**
+ * Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8,
+ * `::1` (and IPv4-mapped loopback). Other names are not resolved, so they count as remote.
+ */
+export function isLoopbackHost(host: string): boolean {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (h === "localhost" || h === "localhost.") return true;
+  const v4 = parseIpv4(h);
+  if (v4) return v4[0] === 127;
+  const v6 = parseIpv6(h);
+  if (!v6) return false;
+  if (v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1) return true;
+  // ::ffff:127.x.y.z
+  return v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff && v6[6] >> 8 === 127;
+}
+
+/** Starts the API. Throws {@link ApiStartError} when it cannot or must not listen. */
+export async function startApi(options: ApiOptions): Promise<ApiServer> {
+  const host = options.host.trim().replace(/^\[(.*)\]$/, "$1");
+  const shown = host.includes(":") ? `[${host}]` : host;
+  if (!isLoopbackHost(host) && !options.token && !options.insecure) {
+    throw new ApiStartError(
+      `refusing to serve the API on ${shown}, which is reachable from other machines, ` +
+        "without a token: set PETIT_API_TOKEN (or [api] token), use a loopback address " +
+        "such as 127.0.0.1, or pass --api-insecure",
+    );
+  }
+  const metrics = new Metrics(options.scheduler, options.engine);
+  const closing = new AbortController();
+  const app = createApp({
+    scheduler: options.scheduler,
+    engine: options.engine,
+    token: options.token,
+    cors: options.cors,
+    maxBodyBytes: options.maxBodyBytes,
+    metrics,
+    closing: closing.signal,
+  });
+  // Responses not yet delivered, so close() can let them finish before stopping the server.
+  const inFlight = new Set<Promise<void>>();
+  const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    const delivered: Promise<void> = info.completed.then(noop, noop).then(() => {
+      inFlight.delete(delivered);
+    });
+    inFlight.add(delivered);
+    return app.fetch(req, info);
+  };
+  const shutdown = new AbortController();
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: host,
+      port: options.port,
+      signal: shutdown.signal,
+      onListen() {}, // silent: `pt run` prints the URL itself
+    }, handler);
+  } catch (err) {
+    metrics.close();
+    if (err instanceof Deno.errors.NotCapable) throw err;
+    const where = `${shown}:${options.port}`;
+    if (err instanceof Deno.errors.AddrInUse) {
+      throw new ApiStartError(`address in use: ${where}`, { cause: err });
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ApiStartError(`cannot listen on ${where}: ${reason}`, { cause: err });
+  }
+  const port = server.addr.port;
+  let closed: Promise<void> | null = null;
+  // Resolving `localhost` may take a moment; make sure the socket is really up first.
+  await Promise.resolve();
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    close() {
+      closed ??= (async () => {
+        // Event streams never end by themselves: end them, let every response be delivered,
+        // then stop the server (which would otherwise cut the streams off mid-chunk).
+        closing.abort();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(inFlight),
+          new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
+        metrics.close();
+        shutdown.abort();
+        await server.finished;
+      })();
+      return closed;
+    },
+  };
+}

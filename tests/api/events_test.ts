@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { createApp } from "../../src/api/app.ts";
+import { latestEventId } from "../../src/api/routes/events.ts";
+import { SseReader, startHarness, waitFor } from "./helpers.ts";
+
+Deno.test("events stream live with stored ids; Last-Event-ID replays only later ones", async () => {
+  const h = await startHarness();
+  try {
+    const res = await h.fetch("/api/events");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const sse = new SseReader(res);
+    let runId: string;
+    try {
+      const t = await h.json("/api/jobs/quick/trigger", { method: "POST" });
+      runId = String(t.body.run_id);
+      const started = await sse.until((e) => e.event === "job_started");
+      const startedData = JSON.parse(started.data);
+      assert.equal(startedData.run_id, runId);
+      assert.equal(startedData.type, "job_started");
+      assert.equal(startedData.trigger, "api");
+      assert.equal(typeof startedData.at, "number");
+
+      const task = await sse.until((e) => e.event?.startsWith("task_") ?? false);
+      const data = JSON.parse(task.data);
+      assert.equal(data.run_id, runId);
+      assert.equal(data.job_id, "quick");
+      assert.equal(typeof data.task_id, "string");
+      assert.equal(data.type, task.event);
+      assert.ok(Number(task.id) > Number(started.id));
+      // Logs never go out on the stream.
+      const done = await sse.until((e) => e.event === "task_completed");
+      assert.equal("logs" in JSON.parse(done.data), false);
+      await sse.until((e) => e.event === "job_completed" && JSON.parse(e.data).run_id === runId);
+
+      // The ids are the stored ones.
+      const stored = h.storage.eventsAfter(Number(task.id) - 1, 1)[0];
+      assert.equal(stored.id, Number(task.id));
+      assert.equal(stored.type, task.event);
+    } finally {
+      await sse.close();
+    }
+
+    // Reconnect after the first task event: exactly the stored events after it, in order.
+    const after = Number(
+      h.storage.eventsAfter(0).find((e) => e.run_id === runId && e.type.startsWith("task_"))!.id,
+    );
+    const expected = h.storage.eventsAfter(after).map((e) => String(e.id));
+    assert.ok(expected.length >= 2);
+    for (const init of [{ headers: { "last-event-id": String(after) } }, {}]) {
+      const path = "headers" in init ? "/api/events" : `/api/events?last_event_id=${after}`;
+      const again = new SseReader(await h.fetch(path, init));
+      try {
+        const got: string[] = [];
+        while (got.length < expected.length) got.push((await again.next()).id!);
+        assert.deepEqual(got, expected);
+      } finally {
+        await again.close();
+      }
+    }
+
+    const bad = await h.json("/api/events", { headers: { "last-event-id": "abc" } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, "BAD_REQUEST");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("events: heartbeats, events written by another process, disconnect cleanup", async () => {
+  const h = await startHarness();
+  try {
+    const app = createApp({ scheduler: h.scheduler, engine: h.engine, heartbeatMs: 50 });
+    // Count the stream's bus subscriptions, to see them go when the client does.
+    let subscribed = 0;
+    const bus = h.scheduler.bus;
+    const subscribe = bus.subscribe.bind(bus);
+    bus.subscribe = (handler) => {
+      subscribed++;
+      const off = subscribe(handler);
+      return () => {
+        subscribed--;
+        off();
+      };
+    };
+    const res = await app.request("/api/events");
+    const sse = new SseReader(res);
+    try {
+      // An event stored by someone else (no bus notification) arrives with a heartbeat.
+      const id = h.storage.appendEvent({
+        type: "scheduler_paused",
+        at: 1,
+        job_id: null,
+        run_id: null,
+        task_id: null,
+        data: {},
+      });
+      const e = await sse.next(3000);
+      assert.equal(e.id, String(id));
+      assert.deepEqual(JSON.parse(e.data), { type: "scheduler_paused", at: 1 });
+      assert.ok(sse.comments.some((c) => c === ": heartbeat"));
+      assert.equal(subscribed, 1);
+    } finally {
+      await sse.close();
+    }
+    await waitFor("the stream to unsubscribe", () => (subscribed === 0 ? true : undefined));
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("closing the server ends open event streams", async () => {
+  const h = await startHarness();
+  const sse = new SseReader(await h.fetch("/api/events"));
+  const closing = h.close();
+  await assert.rejects(() => sse.next(5000), /ended|timed out/);
+  await closing;
+  await sse.close();
+});
+
+Deno.test("latestEventId finds the newest id by probing", async () => {
+  const h = await startHarness();
+  try {
+    assert.equal(latestEventId(h.storage), 0);
+    let last = 0;
+    for (let i = 0; i < 37; i++) {
+      last = h.storage.appendEvent({
+        type: "x",
+        at: i,
+        job_id: null,
+        run_id: null,
+        task_id: null,
+        data: {},
+      });
+      assert.equal(latestEventId(h.storage), last);
+    }
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,288 @@
+import assert from "node:assert/strict";
+import { createApp } from "../../src/api/app.ts";
+import type { OpenApiDocument } from "../../src/api/openapi.ts";
+import type { JobView } from "../../src/core/views.ts";
+import { VERSION } from "../../src/version.ts";
+import { startHarness } from "./helpers.ts";
+
+type Json = Record<string, unknown>;
+
+Deno.test("health, scheduler state, pause and resume", async () => {
+  const h = await startHarness();
+  try {
+    const health = await h.json("/api/health");
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.body, { status: "ok", version: VERSION });
+
+    const running = { state: "running", is_running: true, is_paused: false };
+    assert.deepEqual((await h.json("/api/scheduler/state")).body, running);
+    const paused = await h.json("/api/scheduler/pause", { method: "POST" });
+    assert.deepEqual(paused.body, { state: "paused", is_running: false, is_paused: true });
+    assert.equal(h.scheduler.paused, true);
+    // Pausing twice is fine and says the same.
+    assert.deepEqual((await h.json("/api/scheduler/pause", { method: "POST" })).body, paused.body);
+    assert.deepEqual((await h.json("/api/scheduler/state")).body, paused.body);
+    assert.deepEqual((await h.json("/api/scheduler/resume", { method: "POST" })).body, running);
+    assert.equal(h.scheduler.paused, false);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("jobs: list and detail", async () => {
+  const h = await startHarness();
+  try {
+    const list = await h.json<{ jobs: JobView[]; count: number }>("/api/jobs");
+    assert.equal(list.status, 200);
+    assert.equal(list.body.count, 5);
+    assert.deepEqual(
+      list.body.jobs.map((j) => j.id).sort(),
+      ["dependent", "failing", "quick", "slow", "upstream"],
+    );
+    const quick = list.body.jobs.find((j) => j.id === "quick")!;
+    assert.equal(quick.name, "Quick");
+    assert.equal(quick.enabled, true);
+    assert.equal(quick.scheduled, true);
+    assert.equal(quick.schedule, "0 0 1 1 *");
+    assert.equal(quick.task_count, 2);
+    assert.equal(quick.next_run, h.engine.nextRun("quick"));
+    assert.ok(quick.next_run! > Date.now());
+    const slow = list.body.jobs.find((j) => j.id === "slow")!;
+    assert.equal(slow.scheduled, false);
+    assert.equal(slow.next_run, null);
+
+    const detail = await h.json<Json>("/api/jobs/quick");
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.last_run, null);
+    assert.deepEqual(detail.body.tasks, [
+      { id: "first", name: "first", depends_on: [], condition: "all_success" },
+      { id: "second", name: "second", depends_on: ["first"], condition: "all_success" },
+    ]);
+    assert.deepEqual(detail.body.depends_on, []);
+    const dep = await h.json<Json>("/api/jobs/dependent");
+    assert.deepEqual(dep.body.depends_on, [
+      { job_id: "upstream", condition: "last_success", window_ms: null },
+    ]);
+
+    const missing = await h.json("/api/jobs/nope");
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, "NOT_FOUND");
+    assert.match(String(missing.body.error), /unknown job id "nope" \(known jobs: dependent, /);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("unknown routes and methods are JSON 404s", async () => {
+  const h = await startHarness();
+  try {
+    for (
+      const [method, path] of [["GET", "/"], ["GET", "/api/nope"], ["GET", "/api/scheduler/pause"]]
+    ) {
+      const r = await h.json(path, { method });
+      assert.equal(r.status, 404, path);
+      assert.match(r.res.headers.get("content-type") ?? "", /application\/json/);
+      assert.deepEqual(r.body, { error: `no route ${method} ${path}`, code: "NOT_FOUND" });
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("bad query parameters and bodies are 400s; large bodies 413", async () => {
+  const h = await startHarness();
+  try {
+    for (
+      const q of [
+        "limit=0",
+        "limit=1001",
+        "limit=abc",
+        "limit=-1",
+        "status=bogus",
+        "before=yesterday",
+        "lmit=5",
+      ]
+    ) {
+      const r = await h.json(`/api/jobs/quick/runs?${q}`);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.code, "BAD_REQUEST");
+      assert.match(String(r.body.error), /^query parameter/, q);
+    }
+    const post = (body: string, type: string | null = "application/json") =>
+      h.json("/api/jobs/quick/trigger", {
+        method: "POST",
+        body,
+        headers: type ? { "content-type": type } : {},
+      });
+    for (
+      const [body, type] of [
+        ["{not json", "application/json"],
+        ["{not json", null],
+        ['{"force":"yes"}', "application/json"],
+        ['{"forse":true}', "application/json"],
+        ["[1]", "application/json"],
+      ] as const
+    ) {
+      const r = await post(body, type);
+      assert.equal(r.status, 400, body);
+      assert.equal(r.body.code, "BAD_REQUEST");
+    }
+    const big = await post(JSON.stringify({ force: false, pad: "x".repeat(70 * 1024) }));
+    assert.equal(big.status, 413);
+    assert.deepEqual(big.body, {
+      error: "request body is larger than 65536 bytes",
+      code: "PAYLOAD_TOO_LARGE",
+    });
+    // A chunked body (no Content-Length) is counted as it arrives.
+    const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+    const chunked = await h.fetch("/api/jobs/quick/trigger", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 5; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      }),
+    });
+    assert.equal(chunked.status, 413);
+    assert.equal((await chunked.json()).code, "PAYLOAD_TOO_LARGE");
+    // Blank bodies are fine, with or without a JSON content type.
+    for (const type of ["application/json", null]) {
+      const ok = await post("", type);
+      assert.equal(ok.status, 200);
+      await h.json(`/api/runs/${ok.body.run_id}`); // exists
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a token guards every route but health, compared as a whole", async () => {
+  const h = await startHarness({ token: "s3cret-token" });
+  try {
+    const bare = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${h.url}${path}`, { headers });
+    const health = await bare("/api/health");
+    assert.equal(health.status, 200);
+    await health.body?.cancel();
+    for (const path of ["/api/jobs", "/metrics", "/api/openapi.json", "/api/nope", "/api/events"]) {
+      for (
+        const headers of [
+          {} as Record<string, string>,
+          { authorization: "Bearer wrong" },
+          { authorization: "Bearer s3cret-token-and-more" },
+          { authorization: "Bearer s3cret" },
+          { authorization: "Basic s3cret-token" },
+        ]
+      ) {
+        const r = await bare(path, headers);
+        assert.equal(r.status, 401, `${path} ${JSON.stringify(headers)}`);
+        assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer/);
+        const body = await r.json();
+        assert.equal(body.code, "UNAUTHORIZED");
+      }
+    }
+    const ok = await bare("/api/jobs", { authorization: "Bearer s3cret-token" });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).count, 5);
+    const lower = await bare("/api/jobs", { authorization: "bearer s3cret-token" });
+    assert.equal(lower.status, 200);
+    await lower.body?.cancel();
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("CORS is off by default and allows exactly the configured origin", async () => {
+  const off = await startHarness();
+  try {
+    const r = await fetch(`${off.url}/api/jobs`, { headers: { origin: "http://ui.test" } });
+    await r.body?.cancel();
+    assert.equal(r.headers.get("access-control-allow-origin"), null);
+  } finally {
+    await off.close();
+  }
+  const on = await startHarness({ cors: "http://ui.test", token: "t0ken" });
+  try {
+    const pre = await fetch(`${on.url}/api/jobs/quick/trigger`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://ui.test",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    await pre.body?.cancel();
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "http://ui.test");
+    assert.match(pre.headers.get("access-control-allow-headers") ?? "", /Authorization/i);
+    const get = await on.fetch("/api/jobs", { headers: { origin: "http://ui.test" } });
+    await get.body?.cancel();
+    assert.equal(get.status, 200);
+    assert.equal(get.headers.get("access-control-allow-origin"), "http://ui.test");
+    const other = await on.fetch("/api/jobs", { headers: { origin: "http://evil.test" } });
+    await other.body?.cancel();
+    assert.notEqual(other.headers.get("access-control-allow-origin"), "http://evil.test");
+  } finally {
+    await on.close();
+  }
+});
+
+Deno.test("the OpenAPI document names exactly the routes served", async () => {
+  const h = await startHarness();
+  try {
+    const served = await h.json<OpenApiDocument>("/api/openapi.json");
+    assert.equal(served.status, 200);
+    assert.equal(served.body.openapi, "3.1.0");
+    assert.equal(served.body.info.version, VERSION);
+
+    const app = createApp({ scheduler: h.scheduler, engine: h.engine });
+    const routes = new Set(
+      app.routes
+        .filter((r) => r.method === "GET" || r.method === "POST")
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    const documented = new Set(
+      Object.entries(served.body.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)
+      ),
+    );
+    assert.deepEqual([...documented].sort(), [...routes].sort());
+    // Every $ref resolves.
+    const text = JSON.stringify(served.body);
+    for (const [, name] of text.matchAll(/"#\/components\/schemas\/(\w+)"/g)) {
+      assert.ok(served.body.components.schemas[name], `missing schema ${name}`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("internal errors are logged, not leaked", async () => {
+  const h = await startHarness();
+  const errors: unknown[][] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args);
+  try {
+    // Closing the store under the API makes every read throw.
+    const app = createApp({ scheduler: h.scheduler, engine: h.engine });
+    const realList = h.storage.listRuns.bind(h.storage);
+    h.storage.listRuns = () => {
+      throw new Error("disk on fire at /secret/path/petit.db");
+    };
+    const res = await app.request("/api/jobs/quick/runs");
+    h.storage.listRuns = realList;
+    assert.equal(res.status, 500);
+    const body = await res.json();
+    assert.deepEqual(body, {
+      error: "internal error (see the server log)",
+      code: "INTERNAL_ERROR",
+    });
+    assert.ok(!JSON.stringify(body).includes("/secret"));
+    assert.ok(errors.some((args) => String(args[1]).includes("disk on fire")));
+  } finally {
+    console.error = original;
+    await h.close();
+  }
+});
