@@ -80,17 +80,68 @@ export async function listJobFiles(dir: string): Promise<string[]> {
 export async function loadJobsDir(dir: string): Promise<LoadResult> {
   const files = await listJobFiles(dir);
   const texts = await Promise.all(files.map((file) => Deno.readTextFile(file)));
-  return loadJobTexts(files.map((file, i) => ({ file, text: texts[i] })));
+  const sources = files.map((file, i) => ({ file, text: texts[i] }));
+  return combine(await analyzeAll(sources));
+}
+
+/** Below this many files a worker costs more to start than it saves. */
+const PARALLEL_FROM = 200;
+
+/**
+ * Analyzes files, sharing big folders between this thread and parse workers (one per
+ * extra core, at most 3). Falls back to this thread alone if workers cannot start.
+ */
+async function analyzeAll(sources: { file: string; text: string }[]): Promise<AnalyzedFile[]> {
+  const cores = Math.min(navigator.hardwareConcurrency ?? 1, 4);
+  if (sources.length < PARALLEL_FROM || cores < 2) {
+    return sources.map(({ file, text }) => analyzeJobFile(file, text));
+  }
+  const size = Math.ceil(sources.length / cores);
+  const chunks = Array.from({ length: cores }, (_, i) => sources.slice(i * size, (i + 1) * size));
+  const workers: Worker[] = [];
+  try {
+    const remote = chunks.slice(1).map((chunk) => {
+      const worker = new Worker(new URL("./parse_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      workers.push(worker);
+      return new Promise<AnalyzedFile[]>((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent<AnalyzedFile[]>) => resolve(e.data);
+        worker.onerror = (e) => {
+          e.preventDefault();
+          reject(new Error(e.message));
+        };
+        worker.postMessage(chunk);
+      });
+    });
+    const local = chunks[0].map(({ file, text }) => analyzeJobFile(file, text));
+    return [local, ...(await Promise.all(remote))].flat();
+  } catch {
+    return sources.map(({ file, text }) => analyzeJobFile(file, text));
+  } finally {
+    for (const w of workers) w.terminate();
+  }
 }
 
 /** Loads jobs from in-memory file texts (paths are used for messages and working_dir). */
 export function loadJobTexts(sources: readonly { file: string; text: string }[]): LoadResult {
-  const parsed = sources.map(({ file, text }) => parseJobFile(file, text));
-  crossCheck(parsed);
-  const files: FileResult[] = parsed.map((p) => ({
+  return combine(sources.map(({ file, text }) => analyzeJobFile(file, text)));
+}
+
+/** Adds the checks across files and builds the jobs of the files without errors. */
+export function combine(analyzed: AnalyzedFile[]): LoadResult {
+  crossCheck(analyzed);
+  const files: FileResult[] = analyzed.map((p) => ({
     file: p.file,
     jobId: p.jobId,
-    job: p.errors.length === 0 ? p.job : null,
+    job: p.errors.length === 0 && p.data
+      ? buildJob(
+        p.file,
+        p.data,
+        p.schedule ? parseSchedule(p.schedule.expression, p.schedule.timezone) : null,
+        p.deps,
+      )
+      : null,
     errors: sortConfigErrors(p.errors),
   }));
   return {
@@ -107,21 +158,41 @@ export async function loadJobsOrThrow(dir: string): Promise<JobSpec[]> {
   return result.jobs;
 }
 
-interface ParsedFile {
+/**
+ * What one file says, as plain data (it crosses to and from parse workers): the checked
+ * content, the positions the folder-wide checks need, and the file's own errors.
+ */
+export interface AnalyzedFile {
   file: string;
-  yaml: YamlFile;
   jobId: string | null;
-  job: JobSpec | null;
+  /** The shape-checked content, when the file has no errors of its own. */
+  data: JobFile | null;
+  /** The schedule as written, when valid. */
+  schedule: { expression: string; timezone: string | undefined } | null;
   errors: ConfigError[];
+  /** Where the `id` value is. */
+  idPos: Position;
+  /** Where `depends_on` is. */
+  dependsOnPos: Position;
   /** Job ids this file depends on, with where each is written. */
-  deps: { jobId: string; path: Path }[];
+  deps: { jobId: string; pos: Position }[];
 }
 
-function parseJobFile(file: string, text: string): ParsedFile {
+/** Checks one file on its own (everything but the rules across files). */
+export function analyzeJobFile(file: string, text: string): AnalyzedFile {
   const yaml = new YamlFile(file, text);
   const errors: ConfigError[] = [...yaml.syntaxErrors];
   const at = (pos: Position, message: string) => errors.push({ file, ...pos, message });
-  const result: ParsedFile = { file, yaml, jobId: null, job: null, errors, deps: [] };
+  const result: AnalyzedFile = {
+    file,
+    jobId: null,
+    data: null,
+    schedule: null,
+    errors,
+    idPos: yaml.valueAt(["id"]),
+    dependsOnPos: yaml.valueAt(["depends_on"]),
+    deps: [],
+  };
   if (errors.length > 0) return result;
   const raw = yaml.data;
   if (raw === undefined || raw === null) {
@@ -137,13 +208,26 @@ function parseJobFile(file: string, text: string): ParsedFile {
   // Rules across fields run on the raw data too, so one pass reports shape and logic errors.
   if (isRecord(raw)) {
     checkTasks(yaml, raw, at);
-    result.deps = collectJobDeps(yaml, raw, at);
+    result.deps = collectJobDeps(yaml, raw, at).map((d) => ({
+      jobId: d.jobId,
+      pos: yaml.valueAt(d.path),
+    }));
   }
   const schedule = checkSchedule(yaml, raw, at);
   if (errors.length === 0 && parsed.success) {
-    result.job = buildJob(file, parsed.data, schedule, result.deps);
+    result.data = parsed.data;
+    result.schedule = schedule
+      ? { expression: schedule.expression, timezone: scheduleZone(raw) }
+      : null;
   }
   return result;
+}
+
+function scheduleZone(raw: unknown): string | undefined {
+  if (!isRecord(raw)) return undefined;
+  const inline = isRecord(raw.schedule) ? raw.schedule.timezone : undefined;
+  const zone = inline ?? raw.timezone;
+  return typeof zone === "string" ? zone : undefined;
 }
 
 // ---- zod issues → positioned messages ----
@@ -288,7 +372,7 @@ function checkTasks(
         at(
           pos,
           `task "${id}" depends on unknown task "${dep}"` +
-            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known tasks: ${known.join(", ")})`,
+            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known tasks: ${listKnown(known)})`,
         );
       } else valid.push(dep);
       seen.add(dep);
@@ -514,8 +598,8 @@ function checkSchedule(
 }
 
 /** Checks across files: duplicate ids, unknown upstream jobs, job cycles. */
-function crossCheck(files: ParsedFile[]): void {
-  const byId = new Map<string, ParsedFile>();
+function crossCheck(files: AnalyzedFile[]): void {
+  const byId = new Map<string, AnalyzedFile>();
   for (const f of files) {
     if (f.jobId === null) continue;
     const first = byId.get(f.jobId);
@@ -523,10 +607,10 @@ function crossCheck(files: ParsedFile[]): void {
       byId.set(f.jobId, f);
       continue;
     }
-    const firstPos = first.yaml.valueAt(["id"]);
+    const firstPos = first.idPos;
     f.errors.push({
       file: f.file,
-      ...f.yaml.valueAt(["id"]),
+      ...f.idPos,
       message:
         `duplicate job id "${f.jobId}": also defined in ${first.file}:${firstPos.line}:${firstPos.col}`,
     });
@@ -537,7 +621,7 @@ function crossCheck(files: ParsedFile[]): void {
     if (f.jobId === null || byId.get(f.jobId) !== f) continue;
     const valid: string[] = [];
     for (const dep of f.deps) {
-      const pos = f.yaml.valueAt(dep.path);
+      const pos = dep.pos;
       if (dep.jobId === f.jobId) {
         f.errors.push({ file: f.file, ...pos, message: `job "${f.jobId}" depends on itself` });
       } else if (!byId.has(dep.jobId)) {
@@ -546,7 +630,7 @@ function crossCheck(files: ParsedFile[]): void {
           file: f.file,
           ...pos,
           message: `job "${f.jobId}" depends on unknown job "${dep.jobId}"` +
-            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known jobs: ${known.join(", ")})`,
+            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known jobs: ${listKnown(known)})`,
         });
       } else valid.push(dep.jobId);
     }
@@ -557,7 +641,7 @@ function crossCheck(files: ParsedFile[]): void {
     const f = byId.get(cycle[0])!;
     f.errors.push({
       file: f.file,
-      ...f.yaml.valueAt(["depends_on"]),
+      ...f.dependsOnPos,
       message: `job dependency cycle: ${cycle.join(" -> ")}`,
     });
   }
@@ -653,6 +737,12 @@ function stringMap(
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(map ?? {})) out[k] = String(v);
   return out;
+}
+
+/** A sorted id list for hints, cut short in big folders. */
+function listKnown(ids: readonly string[], max = 20): string {
+  if (ids.length <= max) return ids.join(", ");
+  return `${ids.slice(0, max).join(", ")}, … and ${ids.length - max} more`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
