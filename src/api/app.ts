@@ -18,6 +18,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { schedulerRoutes } from "./routes/scheduler.ts";
+import { DASHBOARD_HTML } from "../ui/dashboard.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -65,5 +66,7 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/", eventRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   app.get("/api/openapi.json", (c) => c.json(openApiDocument()));
+  // The dashboard page holds no data: it calls the API above (with the token, if any).
+  app.get("/", (c) => c.html(DASHBOARD_HTML));
   return app;
 }

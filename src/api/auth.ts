@@ -7,8 +7,8 @@
 import type { MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
 
-/** Routes anyone may call, token or not (liveness probes). */
-const OPEN_PATHS: ReadonlySet<string> = new Set(["/api/health"]);
+/** Routes anyone may call, token or not: liveness probes, and the dashboard page (no data). */
+const OPEN_PATHS: ReadonlySet<string> = new Set(["/api/health", "/"]);
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

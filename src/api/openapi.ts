@@ -539,6 +539,16 @@ export function openApiDocument(): OpenApiDocument {
           },
         },
       },
+      "/": {
+        get: {
+          summary: "The dashboard (an HTML page that uses this API; open without a token)",
+          operationId: "dashboard",
+          tags: ["system"],
+          responses: {
+            "200": { description: "dashboard", content: { "text/html": { schema: str } } },
+          },
+        },
+      },
       "/metrics": {
         get: {
           summary: "Prometheus metrics (text format 0.0.4)",

@@ -77,13 +77,35 @@ Deno.test("unknown routes and methods are JSON 404s", async () => {
   const h = await startHarness();
   try {
     for (
-      const [method, path] of [["GET", "/"], ["GET", "/api/nope"], ["GET", "/api/scheduler/pause"]]
+      const [method, path] of [["GET", "/nope"], ["GET", "/api/nope"], [
+        "GET",
+        "/api/scheduler/pause",
+      ]]
     ) {
       const r = await h.json(path, { method });
       assert.equal(r.status, 404, path);
       assert.match(r.res.headers.get("content-type") ?? "", /application\/json/);
       assert.deepEqual(r.body, { error: `no route ${method} ${path}`, code: "NOT_FOUND" });
     }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("the dashboard page is served at / without a token and uses the API", async () => {
+  const h = await startHarness({ token: "s3cret" });
+  try {
+    const res = await fetch(`${h.url}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+    const html = await res.text();
+    assert.match(html, /<title>Petit<\/title>/);
+    for (const route of ["/api/jobs", "/api/events", "/api/scheduler/state"]) {
+      assert.ok(html.includes(route), route);
+    }
+    const api = await fetch(`${h.url}/api/jobs`);
+    await api.body?.cancel();
+    assert.equal(api.status, 401, "the data behind it still needs the token");
   } finally {
     await h.close();
   }
