@@ -83,10 +83,13 @@ class RunExecution {
   readonly #dependents = new Map<string, string[]>();
   readonly #waiting = new Map<string, number>();
   readonly #outcomes = new Map<string, TaskOutcome>();
+  readonly #inputs = new Map<string, TaskInput>();
   readonly #ready: string[] = [];
   readonly #maxTasks: number;
   #running = 0;
   #runDir: string | null = null;
+  /** pt's environment, read once per run (Deno.env.toObject() per task: ~40 µs each). */
+  #baseEnv: Readonly<Record<string, string>> | null = null;
   #finish: (() => void) | null = null;
 
   constructor(options: ExecuteOptions) {
@@ -129,10 +132,9 @@ class RunExecution {
         }
       }
       for (const id of this.#outcomes.keys()) this.#release(id);
+      // Roots only: a task whose dependencies were all kept was enqueued by #release.
       for (const task of job.tasks) {
-        if (!this.#outcomes.has(task.id) && this.#waiting.get(task.id) === 0) {
-          this.#enqueue(task.id);
-        }
+        if (!this.#outcomes.has(task.id) && task.dependsOn.length === 0) this.#enqueue(task.id);
       }
       this.#pump();
       if (this.#o.signal?.aborted) this.#cancelPending();
@@ -372,7 +374,7 @@ class RunExecution {
       task,
       runId,
       attempt,
-      baseEnv: this.#o.baseEnv ?? Deno.env.toObject(),
+      baseEnv: this.#baseEnv ??= this.#o.baseEnv ?? Deno.env.toObject(),
       templates,
       outputFile,
       runDir: this.#runDir!,
@@ -428,24 +430,40 @@ class RunExecution {
     };
   }
 
+  /** Finished upstream tasks, direct and transitive (for templates and PETIT_OUT_*). */
   #templateContext(task: TaskSpec): TemplateContext {
     const tasks = new Map<string, TaskInput>();
+    const seen = new Set<string>();
     const todo = [...task.dependsOn];
     while (todo.length > 0) {
       const id = todo.pop()!;
-      if (tasks.has(id)) continue;
-      const o = this.#outcomes.get(id);
-      if (o && o.status !== "cancelled") {
-        tasks.set(id, {
-          status: o.status,
-          stdout: o.stdout,
-          exitCode: o.exitCode,
-          outputs: o.outputs,
-        });
-      }
-      todo.push(...(this.#tasks.get(id)?.dependsOn ?? []));
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const input = this.#input(id);
+      if (input) tasks.set(id, input);
+      for (const dep of this.#tasks.get(id)?.dependsOn ?? []) todo.push(dep);
     }
     return { jobId: this.#o.job.id, runId: this.#o.runId, config: this.#o.job.config, tasks };
+  }
+
+  /**
+   * What a finished task offers its dependents, built once per task: in a long chain every
+   * task sees all its ancestors, and a fresh object per (task, ancestor) pair was O(n²)
+   * garbage. Null for unfinished and cancelled tasks.
+   */
+  #input(id: string): TaskInput | null {
+    const cached = this.#inputs.get(id);
+    if (cached) return cached;
+    const o = this.#outcomes.get(id);
+    if (!o || o.status === "cancelled") return null;
+    const input: TaskInput = {
+      status: o.status,
+      stdout: o.stdout,
+      exitCode: o.exitCode,
+      outputs: o.outputs,
+    };
+    this.#inputs.set(id, input);
+    return input;
   }
 }
 

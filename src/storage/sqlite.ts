@@ -426,7 +426,7 @@ export class SqliteStorage implements Storage {
    */
   constructor(path: string, options: SqliteStorageOptions = {}) {
     this.#path = path === ":memory:" ? path : resolve(path);
-    this.#batchMs = Math.max(0, options.batchMs ?? 50);
+    this.#batchMs = Math.max(0, options.batchMs ?? 200);
     this.#busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
     if (this.#path !== ":memory:") Deno.mkdirSync(dirname(this.#path), { recursive: true });
     const db = new DatabaseSync(this.#path);
