@@ -48,19 +48,21 @@ export function defaultConfigPath(env: (k: string) => string | undefined): strin
 }
 
 /**
- * Reads the config file. An explicit path that is missing or invalid is an error; the
- * default file may be absent.
+ * Reads the config file. An explicit path (`explicit` or PETIT_CONFIG) that is missing or
+ * invalid is an error; the default file may be absent.
  */
 export async function readConfigFile(
   explicit: string | undefined,
   env: (k: string) => string | undefined = (k) => Deno.env.get(k),
 ): Promise<ConfigFile> {
-  const path = explicit ?? env("PETIT_CONFIG") ?? defaultConfigPath(env);
+  // PETIT_CONFIG names a file as explicitly as --config: missing, it is an error too.
+  const named = explicit ?? env("PETIT_CONFIG");
+  const path = named ?? defaultConfigPath(env);
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound && explicit === undefined) return {};
+    if (err instanceof Deno.errors.NotFound && named === undefined) return {};
     if (err instanceof Deno.errors.NotFound) {
       throw new SettingsError(`config file not found: ${path}`);
     }

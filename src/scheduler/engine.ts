@@ -58,6 +58,10 @@ export class Engine {
   #armedWall = 0;
   #armedMono = 0;
   #running = false;
+  /** A slot was claimed (fired or skipped) since the last commit of the store. */
+  #claimed = false;
+  /** Runs fired in this wake-up start when it opens, after their claims are committed. */
+  #gate: { promise: Promise<void>; open: () => void } | null = null;
   /** Fire lateness samples (ms) since start, for metrics. */
   readonly lateness: number[] = [];
 
@@ -70,7 +74,11 @@ export class Engine {
   /** Starts firing: missed slots per catch-up policy first, then the timer. */
   start(now: number = Date.now()): void {
     this.#running = true;
-    for (const job of this.#scheduler.jobs) this.#add(job, now, true);
+    try {
+      for (const job of this.#scheduler.jobs) this.#add(job, now, true);
+    } finally {
+      this.#commitClaims();
+    }
     this.#arm();
   }
 
@@ -137,17 +145,27 @@ export class Engine {
       if (last !== null) {
         const anchor = job.schedule.kind === "every" ? last : undefined;
         const missed = this.#slotsBetween(job, last, now, anchor);
-        if (missed.length > 0) this.#catchUp(job, missed);
+        if (missed.slots.length > 0) this.#catchUp(job, missed.slots, missed.total);
       }
     }
     t.nextAt = job.schedule.next(new Date(now), new Date(t.anchor))?.getTime() ?? null;
   }
 
-  /** Slots strictly after `from` and at or before `to`. */
-  #slotsBetween(job: JobSpec, from: number, to: number, anchor?: number): number[] {
+  /**
+   * Slots strictly after `from` and at or before `to`, oldest first, and how many there are.
+   * Past MAX_ENUMERATED only the latest are kept (catch-up runs the latest): the enumeration
+   * skips ahead and `total` counts the skipped part at the rate seen so far.
+   */
+  #slotsBetween(
+    job: JobSpec,
+    from: number,
+    to: number,
+    anchor?: number,
+  ): { slots: number[]; total: number } {
     const slots: number[] = [];
+    let total = 0;
     let at = from;
-    while (slots.length < MAX_ENUMERATED) {
+    for (;;) {
       const next = job.schedule!.next(
         new Date(at),
         anchor === undefined ? undefined : new Date(anchor),
@@ -155,22 +173,37 @@ export class Engine {
         ?.getTime();
       if (next === undefined || next > to) break;
       slots.push(next);
+      total++;
       at = next;
+      if (slots.length < MAX_ENUMERATED) continue;
+      // Resume where about MAX_ENUMERATED slots remain before `to`.
+      const span = next - slots[0];
+      const ahead = to - span;
+      if (span > 0 && ahead > next) {
+        total += Math.floor(((ahead - next) / span) * (slots.length - 1));
+        at = ahead;
+        slots.length = 0;
+      } else {
+        slots.splice(0, slots.length >> 1);
+      }
     }
-    return slots;
+    return { slots, total };
   }
 
-  /** Runs missed slots per the job's policy; records the rest as one skipped slot. */
-  #catchUp(job: JobSpec, missed: number[]): void {
+  /**
+   * Runs missed slots per the job's policy; records the rest as one skipped slot. `missed`
+   * holds the latest of `total` missed slots.
+   */
+  #catchUp(job: JobSpec, missed: number[], total: number): void {
     const policy = job.catchup;
     const toRun = policy === "all"
       ? missed.slice(-job.catchupLimit)
       : policy === "last"
       ? missed.slice(-1)
       : [];
-    const dropped = missed.length - toRun.length;
-    this.#notify({ kind: "catchup", job, policy, missed: missed.length, running: toRun.length });
-    if (dropped > 0) {
+    const dropped = total - toRun.length;
+    this.#notify({ kind: "catchup", job, policy, missed: total, running: toRun.length });
+    if (dropped > 0 && missed.length > toRun.length) {
       // One record for the whole gap: enough for `pt why`, without a row per missed second.
       const latestDropped = missed[missed.length - toRun.length - 1];
       this.#skip(
@@ -207,27 +240,83 @@ export class Engine {
     if (Math.abs(drift) > JUMP_THRESHOLD_MS) {
       this.#notify({ kind: "clock_jump", driftMs: Math.round(drift) });
     }
+    try {
+      this.#fireDue(now, drift);
+    } finally {
+      this.#commitClaims();
+    }
+    this.#arm();
+  }
+
+  #fireDue(now: number, drift: number): void {
+    // Jobs sharing a cron schedule share its next time (croner takes ~0.1 ms per call).
+    const cronNext = new Map<string, number | null>();
     for (const t of this.#timers.values()) {
       if (t.nextAt === null || t.nextAt > now) {
         // After a backward jump the next slot may now be far away: recompute from the clock.
         if (drift < -JUMP_THRESHOLD_MS && t.nextAt !== null) this.#recompute(t, now);
         continue;
       }
+      const schedule = t.job.schedule!;
+      // Usually only this slot is due, and the one after it is the next fire time: one
+      // computation per fire (they add up when many jobs share a slot).
+      const key = schedule.kind === "cron"
+        ? `${schedule.timezone}\n${schedule.expression}\n${t.nextAt}`
+        : null;
+      let following = key === null ? undefined : cronNext.get(key);
+      if (following === undefined) {
+        following = schedule.next(new Date(t.nextAt), new Date(t.anchor))?.getTime() ?? null;
+        if (key !== null) cronNext.set(key, following);
+      }
+      if (following === null || following > now) {
+        this.#fire(t.job, t.nextAt, null);
+        if (schedule.kind === "every") t.anchor = t.nextAt;
+        t.nextAt = following;
+        continue;
+      }
       const due = this.#slotsBetween(
         t.job,
         t.nextAt - 1,
         now,
-        t.job.schedule!.kind === "every" ? t.anchor : undefined,
+        schedule.kind === "every" ? t.anchor : undefined,
       );
-      const slot = due.at(-1) ?? t.nextAt;
-      if (due.length > 1) this.#catchUp(t.job, due.slice(0, -1));
+      const slot = due.slots.at(-1) ?? t.nextAt;
+      if (due.total > 1) this.#catchUp(t.job, due.slots.slice(0, -1), due.total - 1);
       this.#fire(t.job, slot, null);
       if (t.job.schedule!.kind === "every") t.anchor = slot;
       t.nextAt =
         t.job.schedule!.next(new Date(Math.max(slot, now)), new Date(t.anchor))?.getTime() ??
           null;
     }
-    this.#arm();
+  }
+
+  /**
+   * Commits this wake-up's slot claims (the store batches writes for ~50 ms), then lets its
+   * runs start. Were the process killed between a task's start and the commit, the claim
+   * would vanish and the restart would run the slot a second time. Claiming every due slot
+   * first also keeps one run's start-up work from delaying the next job's fire.
+   */
+  #commitClaims(): void {
+    const gate = this.#gate;
+    this.#gate = null;
+    if (this.#claimed) {
+      this.#claimed = false;
+      try {
+        this.#scheduler.storage.flush();
+      } catch (err) {
+        console.error(`petit: could not commit slot claims: ${String(err)}`);
+      }
+    }
+    gate?.open();
+  }
+
+  /** The promise runs fired now wait for (see `#commitClaims`). */
+  #startGate(): Promise<void> {
+    if (this.#gate === null) {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#gate = { promise, open: resolve };
+    }
+    return this.#gate.promise;
   }
 
   #recompute(t: JobTimer, now: number): void {
@@ -248,7 +337,13 @@ export class Engine {
     const dep = s.dependencyReason(job);
     if (dep) return this.#skip(job, slot, "dependency", dep);
     try {
-      const run = s.startRun(job, { trigger: "schedule", scheduledFor: slot, reason });
+      const run = s.startRun(job, {
+        trigger: "schedule",
+        scheduledFor: slot,
+        reason,
+        startAfter: this.#startGate(),
+      });
+      this.#claimed = true;
       const lateMs = Date.now() - slot;
       this.lateness.push(lateMs);
       if (this.lateness.length > 10_000) this.lateness.splice(0, 5_000);
@@ -261,6 +356,7 @@ export class Engine {
 
   #skip(job: JobSpec, slot: number, kind: SkipKind, message: string): void {
     const runId = this.#scheduler.recordSkip(job, slot, `${kind}: ${message}`);
+    if (runId !== null) this.#claimed = true;
     if (runId === null) this.#notify({ kind: "slot_taken", job, slot });
     else this.#notify({ kind: "skipped", job, slot, runId, reason: `${kind}: ${message}` });
   }

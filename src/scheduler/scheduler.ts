@@ -312,7 +312,8 @@ export class Scheduler {
   /**
    * Records and starts a run with no further checks (callers have checked limits and
    * dependencies). For scheduled runs, `scheduledFor` claims the slot: a taken slot throws
-   * the store's SlotTakenError and nothing runs.
+   * the store's SlotTakenError and nothing runs. With `startAfter`, execution begins once
+   * that settles (the engine first commits the slot claims of a wake-up).
    */
   startRun(
     job: JobSpec,
@@ -323,6 +324,7 @@ export class Scheduler {
       retryOf?: string | null;
       reason?: string | null;
       runId?: string;
+      startAfter?: Promise<void>;
     },
   ): StartedRun {
     const now = Date.now();
@@ -343,22 +345,24 @@ export class Scheduler {
     this.storage.insertRun(record);
     const controller = new AbortController();
     const onLine = this.#options.onLine;
-    const done = executeRun({
-      job,
-      runId: record.id,
-      trigger: init.trigger,
-      bus: this.bus,
-      maxTasks: this.#options.maxTasks,
-      signal: controller.signal,
-      baseEnv: this.#options.baseEnv,
-      scheduledFor: record.scheduled_for,
-      maxLogBytes: this.#options.maxLogBytes,
-      killGraceMs: this.#options.killGraceMs,
-      kept: init.kept,
-      onLine: onLine
-        ? (taskId, stream, line) => onLine(record.id, taskId, stream, line)
-        : undefined,
-    }).finally(() => {
+    const execute = () =>
+      executeRun({
+        job,
+        runId: record.id,
+        trigger: init.trigger,
+        bus: this.bus,
+        maxTasks: this.#options.maxTasks,
+        signal: controller.signal,
+        baseEnv: this.#options.baseEnv,
+        scheduledFor: record.scheduled_for,
+        maxLogBytes: this.#options.maxLogBytes,
+        killGraceMs: this.#options.killGraceMs,
+        kept: init.kept,
+        onLine: onLine
+          ? (taskId, stream, line) => onLine(record.id, taskId, stream, line)
+          : undefined,
+      });
+    const done = (init.startAfter ? init.startAfter.then(execute) : execute()).finally(() => {
       this.#active.delete(record.id);
       const keep = this.#options.keepRuns ?? 1000;
       try {

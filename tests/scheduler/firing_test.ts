@@ -1,0 +1,182 @@
+/**
+ * Firing: every-second cron on the second, `@every` counted from the start, disabled jobs,
+ * and pause/resume of an in-process Scheduler.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { loadJobsDir } from "../../src/config/loader.ts";
+import { Scheduler } from "../../src/scheduler/scheduler.ts";
+import { SqliteStorage } from "../../src/storage/sqlite.ts";
+import {
+  concurrently,
+  lines,
+  type RunRow,
+  runs,
+  Sandbox,
+  sleep,
+  slotJob,
+  waitUntil,
+  withSandbox,
+} from "./helpers.ts";
+
+/** Time of the "petit started" log line (just after the engine started). */
+function startedAt(stderr: string): number {
+  const m = stderr.match(/^(\S+) INFO {2}petit started/m);
+  assert.ok(m, `no start line in:\n${stderr}`);
+  return Date.parse(m[1]);
+}
+
+function lateness(r: RunRow): number {
+  return r.started_at - (r.scheduled_for ?? NaN);
+}
+
+async function firing(): Promise<void> {
+  await withSandbox(async (sb) => {
+    const slots = `${sb.dir}/sec.txt`;
+    await sb.job("sec", slotJob("sec", slots));
+    await sb.job(
+      "every2",
+      `id: every2
+schedule: "@every 2s"
+tasks:
+  - id: t
+    command: "true"
+`,
+    );
+    await sb.job("off", slotJob("off", `${sb.dir}/off.txt`, "enabled: false"));
+    const pt = sb.run();
+    await pt.ready();
+    const t0 = startedAt(pt.stderr);
+    await sleep(t0 + 4600 - Date.now());
+    const stoppedAt = Date.now();
+    const exit = await pt.stop();
+    assert.equal(exit.code, 0, exit.stderr);
+
+    // Every-second cron: whole seconds, consecutive, each once, on time.
+    const sec = runs(sb.db, "sec");
+    assert.ok(sec.length >= 4, `expected ≥ 4 fires in 4.6 s, got ${sec.length}`);
+    for (const r of sec) {
+      assert.equal(r.status, "completed", JSON.stringify(r));
+      assert.equal(r.trigger, "schedule");
+      assert.equal(r.reason, null);
+      assert.equal(r.scheduled_for! % 1000, 0, `slot not on a whole second: ${r.scheduled_for}`);
+      const late = lateness(r);
+      assert.ok(late >= 0 && late < 100, `run ${r.id} started ${late} ms after its slot`);
+    }
+    for (let i = 1; i < sec.length; i++) {
+      assert.equal(
+        sec[i].scheduled_for! - sec[i - 1].scheduled_for!,
+        1000,
+        "slots not consecutive",
+      );
+    }
+    // No slot between the start and the first fire, none before the stop left out.
+    assert.ok(sec[0].scheduled_for! - t0 <= 1000, `first slot ${sec[0].scheduled_for} vs ${t0}`);
+    assert.ok(sec.at(-1)!.scheduled_for! >= stoppedAt - 1100, "the last slot before stop fired");
+    // Each slot's task ran once and saw its slot as PETIT_SCHEDULED_FOR.
+    assert.deepEqual(
+      await lines(slots),
+      sec.map((r) => new Date(r.scheduled_for!).toISOString()),
+    );
+
+    // @every 2s counts from the scheduler's start: start + 2 s, start + 4 s.
+    const every = runs(sb.db, "every2");
+    assert.equal(every.length, 2, JSON.stringify(every));
+    const [a, b] = every.map((r) => r.scheduled_for!);
+    assert.equal(b - a, 2000);
+    assert.ok(a - t0 <= 2000 && a - t0 > 1700, `first @every slot ${a - t0} ms after start`);
+    for (const r of every) {
+      assert.equal(r.status, "completed");
+      assert.ok(lateness(r) >= 0 && lateness(r) < 100, `@every fire ${lateness(r)} ms late`);
+    }
+
+    // Disabled: never fired, but a manual trigger runs it.
+    assert.deepEqual(runs(sb.db, "off"), []);
+    assert.deepEqual(await lines(`${sb.dir}/off.txt`), []);
+    const trig = await sb.cli(["trigger", sb.jobs, "off", "--db", sb.db, "-q"]);
+    assert.equal(trig.code, 0, trig.stderr);
+    const off = runs(sb.db, "off");
+    assert.equal(off.length, 1);
+    assert.equal(off[0].trigger, "manual");
+    assert.equal(off[0].status, "completed");
+    assert.equal(off[0].scheduled_for, null);
+  });
+}
+
+async function pauseResume(): Promise<void> {
+  const sb = await Sandbox.create();
+  const storage = new SqliteStorage(sb.db);
+  let scheduler: Scheduler | null = null;
+  try {
+    await sb.job(
+      "tick",
+      `id: tick
+schedule: "* * * * * *"
+tasks:
+  - id: t
+    command: "true"
+`,
+    );
+    const loaded = await loadJobsDir(sb.jobs);
+    assert.deepEqual(loaded.errors, []);
+    const s = scheduler = new Scheduler(loaded.jobs, { storage });
+    s.start();
+    const fired = () => storage.listSlots("tick", 100).filter((r) => r.status !== "skipped");
+    await waitUntil("a first fire", () => fired().length >= 1, 5000);
+    s.pause();
+    assert.equal(s.paused, true);
+    const pausedAt = Date.now();
+    await sleep(2600);
+
+    // Manual triggers still work while paused.
+    const manual = s.trigger("tick");
+    assert.equal((await manual.done).status, "completed");
+
+    const skipped = storage.listSlots("tick", 100).filter((r) => r.status === "skipped");
+    assert.ok(skipped.length >= 2, `expected ≥ 2 paused slots, got ${skipped.length}`);
+    for (const r of skipped) {
+      assert.match(r.reason ?? "", /^paused/);
+      assert.equal(r.trigger, "schedule");
+      assert.ok(r.scheduled_for! > pausedAt - 1000);
+    }
+    const firedWhilePaused = fired().filter((r) => r.scheduled_for! > pausedAt);
+    assert.deepEqual(firedWhilePaused, [], "nothing fires while paused");
+
+    const lastPaused = Math.max(...skipped.map((r) => r.scheduled_for!));
+    s.resume();
+    assert.equal(s.paused, false);
+    await waitUntil(
+      "fires after resume",
+      () => fired().filter((r) => r.scheduled_for! > lastPaused).length >= 2,
+      5000,
+    );
+    await s.shutdown(5000);
+
+    const all = storage.listSlots("tick", 100).reverse();
+    // Every slot from the first to the last has exactly one record: fired or skipped (paused);
+    // paused slots were not caught up after resume.
+    for (let i = 1; i < all.length; i++) {
+      assert.equal(all[i].scheduled_for! - all[i - 1].scheduled_for!, 1000);
+    }
+    const after = all.filter((r) => r.scheduled_for! > lastPaused);
+    for (const r of after) {
+      assert.equal(r.status, "completed");
+      assert.equal(r.reason, null, "no catch-up of paused slots");
+    }
+    const before = all.filter((r) => r.scheduled_for! <= pausedAt);
+    assert.ok(before.length >= 1 && before.every((r) => r.status === "completed"));
+  } finally {
+    await scheduler?.shutdown(0);
+    storage.close();
+    await sb.cleanup();
+  }
+}
+
+Deno.test("firing: every-second cron, @every 2s, disabled jobs; pause/resume", async (t) => {
+  await concurrently(t, {
+    "pt run: * * * * * * on the second, @every 2s from start, disabled job never fires": firing,
+    "in-process: paused slots skipped 'paused', fires continue after resume": pauseResume,
+  });
+});
