@@ -78,48 +78,61 @@ export async function listJobFiles(dir: string): Promise<string[]> {
 
 /** Loads and validates every job file in `dir`. Throws JobsDirError when the folder is unreadable. */
 export async function loadJobsDir(dir: string): Promise<LoadResult> {
-  const files = await listJobFiles(dir);
-  const texts = await Promise.all(files.map((file) => Deno.readTextFile(file)));
-  const sources = files.map((file, i) => ({ file, text: texts[i] }));
-  return combine(await analyzeAll(sources));
+  return combine(await analyzeFiles(await listJobFiles(dir)));
 }
 
 /** Below this many files a worker costs more to start than it saves. */
 const PARALLEL_FROM = 200;
 
 /**
- * Analyzes files, sharing big folders between this thread and parse workers (one per
- * extra core, at most 3). Falls back to this thread alone if workers cannot start.
+ * Reads and analyzes files. Big folders are shared with parse workers (one per extra core,
+ * at most 3): every thread claims the next file from a shared counter, so a worker that
+ * starts late simply takes fewer files. Falls back to this thread alone if workers fail.
  */
-async function analyzeAll(sources: { file: string; text: string }[]): Promise<AnalyzedFile[]> {
+async function analyzeFiles(files: string[]): Promise<AnalyzedFile[]> {
   const cores = Math.min(navigator.hardwareConcurrency ?? 1, 4);
-  if (sources.length < PARALLEL_FROM || cores < 2) {
-    return sources.map(({ file, text }) => analyzeJobFile(file, text));
+  if (files.length < PARALLEL_FROM || cores < 2) {
+    const texts = await Promise.all(files.map((file) => Deno.readTextFile(file)));
+    return files.map((file, i) => analyzeJobFile(file, texts[i]));
   }
-  const size = Math.ceil(sources.length / cores);
-  const chunks = Array.from({ length: cores }, (_, i) => sources.slice(i * size, (i + 1) * size));
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const results: AnalyzedFile[] = new Array(files.length);
   const workers: Worker[] = [];
   try {
-    const remote = chunks.slice(1).map((chunk) => {
+    const remote = Array.from({ length: cores - 1 }, () => {
       const worker = new Worker(new URL("./parse_worker.ts", import.meta.url).href, {
         type: "module",
       });
       workers.push(worker);
-      return new Promise<AnalyzedFile[]>((resolve, reject) => {
-        worker.onmessage = (e: MessageEvent<AnalyzedFile[]>) => resolve(e.data);
+      return new Promise<void>((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent<[number, AnalyzedFile][]>) => {
+          for (const [i, result] of e.data) results[i] = result;
+          resolve();
+        };
         worker.onerror = (e) => {
           e.preventDefault();
           reject(new Error(e.message));
         };
-        worker.postMessage(chunk);
+        worker.postMessage({ files, counter: counter.buffer });
       });
     });
-    const local = chunks[0].map(({ file, text }) => analyzeJobFile(file, text));
-    return [local, ...(await Promise.all(remote))].flat();
+    for (const [i, result] of analyzeClaimed(files, counter)) results[i] = result;
+    await Promise.all(remote);
+    return results;
   } catch {
-    return sources.map(({ file, text }) => analyzeJobFile(file, text));
+    return files.map((file) => analyzeJobFile(file, Deno.readTextFileSync(file)));
   } finally {
     for (const w of workers) w.terminate();
+  }
+}
+
+/** Claims files one by one from the shared counter and analyzes them. */
+export function analyzeClaimed(files: string[], counter: Int32Array): [number, AnalyzedFile][] {
+  const out: [number, AnalyzedFile][] = [];
+  for (;;) {
+    const i = Atomics.add(counter, 0, 1);
+    if (i >= files.length) return out;
+    out.push([i, analyzeJobFile(files[i], Deno.readTextFileSync(files[i]))]);
   }
 }
 

@@ -1,14 +1,16 @@
 /**
  * A parse worker: checks a share of a big jobs folder on another core. YAML parsing is
- * most of the cost of loading, and each file is independent of the others.
+ * most of the cost of loading, and each file is independent of the others. Files are
+ * claimed one at a time from a counter shared with the other threads.
  *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
-import { analyzeJobFile } from "./loader.ts";
+import { analyzeClaimed } from "./loader.ts";
 
-self.onmessage = (event: MessageEvent<{ file: string; text: string }[]>) => {
-  self.postMessage(event.data.map(({ file, text }) => analyzeJobFile(file, text)));
+self.onmessage = (event: MessageEvent<{ files: string[]; counter: SharedArrayBuffer }>) => {
+  const { files, counter } = event.data;
+  self.postMessage(analyzeClaimed(files, new Int32Array(counter)));
 };

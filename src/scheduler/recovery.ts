@@ -63,8 +63,63 @@ export async function recoverRuns(
     recovered.push({ ...run, status: "interrupted" });
   }
   storage.flush();
+  if (recovered.length > 0) {
+    const ids = new Set(recovered.map((r) => r.id));
+    // Process groups whose start had not reached the disk yet are found by their
+    // PETIT_RUN_ID; the set removes groups found both ways.
+    for (const g of findRunProcessGroups(ids)) if (!groups.includes(g)) groups.push(g);
+    await removeRunDirs(ids);
+  }
   await terminateGroups(groups, options.killGraceMs ?? 2000);
   return recovered;
+}
+
+/**
+ * Process groups of processes whose environment says they belong to one of `runIds`
+ * (every task gets PETIT_RUN_ID). Uses `ps` (procps), since Deno reads /proc only with
+ * full permissions; without `ps` nothing is found and only recorded groups are killed.
+ */
+export function findRunProcessGroups(runIds: ReadonlySet<string>): number[] {
+  let text: string;
+  try {
+    const out = new Deno.Command("ps", {
+      args: ["axeww", "-o", "pid=,pgid=,args="],
+      stdout: "piped",
+      stderr: "null",
+    }).outputSync();
+    if (!out.success) return [];
+    text = new TextDecoder().decode(out.stdout);
+  } catch {
+    return [];
+  }
+  const found = new Set<number>();
+  let ownGroup = Deno.pid;
+  for (const line of text.split("\n")) {
+    const match = /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line);
+    if (!match) continue;
+    const [, pid, pgid, rest] = match;
+    if (Number(pid) === Deno.pid) ownGroup = Number(pgid);
+    const runId = /(?:^|\s)PETIT_RUN_ID=(\S+)/.exec(rest)?.[1];
+    if (runId !== undefined && runIds.has(runId) && Number(pgid) > 1) found.add(Number(pgid));
+  }
+  // Never our own group (a pt started from inside a task inherits a PETIT_RUN_ID).
+  found.delete(ownGroup);
+  found.delete(Deno.pid);
+  return [...found];
+}
+
+/** Removes the scratch folders (`petit-<run-id>-*` in the temp dir) of crashed runs. */
+async function removeRunDirs(runIds: ReadonlySet<string>): Promise<void> {
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  try {
+    for await (const entry of Deno.readDir(tmp)) {
+      if (!entry.isDirectory || !entry.name.startsWith("petit-")) continue;
+      const runId = [...runIds].find((id) => entry.name.startsWith(`petit-${id}-`));
+      if (runId) await Deno.remove(`${tmp}/${entry.name}`, { recursive: true }).catch(() => {});
+    }
+  } catch {
+    // An unreadable temp folder only means leftovers stay; recovery goes on.
+  }
 }
 
 /**
