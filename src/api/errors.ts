@@ -71,6 +71,7 @@ export function refusalError(err: TriggerRefusedError): ApiError {
       return new ApiError("TOO_MANY_REQUESTS", err.message);
     case "dependency":
     case "not_finished":
+    case "stopping":
       return new ApiError("CONFLICT", err.message);
   }
 }

@@ -13,6 +13,8 @@ import type { Scheduler } from "./scheduler.ts";
 
 /** Longest sleep between wake-ups, so a wall-clock jump is noticed within this time. */
 const MAX_SLEEP_MS = 10_000;
+/** How much earlier than a slot the timer wakes, to spin to the exact millisecond. */
+const EARLY_WAKE_MS = 2;
 /** Wall and monotonic clocks disagreeing by more than this is a jump or a suspend. */
 const JUMP_THRESHOLD_MS = 2_000;
 /** Most missed slots enumerated for one job (an every-second job down for days). */
@@ -226,14 +228,23 @@ export class Engine {
       if (t.nextAt !== null && t.nextAt < earliest) earliest = t.nextAt;
     }
     const now = Date.now();
-    const delay = Math.max(0, Math.min(earliest - now, MAX_SLEEP_MS));
+    // Timers fire a millisecond or two late: wake a little early and wait out the rest.
+    const delay = Math.max(0, Math.min(earliest - now - EARLY_WAKE_MS, MAX_SLEEP_MS));
     this.#armedWall = now;
     this.#armedMono = performance.now();
+    this.#earliest = earliest;
     this.#timer = setTimeout(() => this.#tick(), delay);
   }
 
+  #earliest = Infinity;
+
   #tick(): void {
     this.#timer = null;
+    // A short busy wait (at most EARLY_WAKE_MS, only when a slot is due) for precise firing.
+    const target = this.#earliest;
+    while (target - Date.now() > 0 && target - Date.now() <= EARLY_WAKE_MS) {
+      // Spin until the slot's millisecond.
+    }
     const now = Date.now();
     const expected = this.#armedWall + (performance.now() - this.#armedMono);
     const drift = now - expected;

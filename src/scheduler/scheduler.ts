@@ -44,11 +44,11 @@ export interface SchedulerOptions {
 }
 
 /** Why a trigger was refused. */
-export type RefusalCode = "not_found" | "dependency" | "limit" | "not_finished";
+export type RefusalCode = "not_found" | "dependency" | "limit" | "not_finished" | "stopping";
 
 /** A manual trigger, retry or cancel that cannot be done. */
 export class TriggerRefusedError extends Error {
-  /** `not_found` (404), `dependency` (409), `limit` (429), `not_finished` (409). */
+  /** `not_found` (404), `dependency` (409), `limit` (429), `not_finished` and `stopping` (409). */
   readonly code: RefusalCode;
   /** Builds the error. */
   constructor(code: RefusalCode, message: string) {
@@ -254,6 +254,7 @@ export class Scheduler {
         `unknown job id "${jobId}" (known jobs: ${known})`,
       );
     }
+    this.#refuseWhileStopping();
     const limit = this.limitReason(job);
     if (limit) throw new TriggerRefusedError("limit", limit);
     if (!options.force) {
@@ -280,6 +281,7 @@ export class Scheduler {
         `job "${old.job_id}" of run ${runId} is not loaded`,
       );
     }
+    this.#refuseWhileStopping();
     const limit = this.limitReason(job);
     if (limit) throw new TriggerRefusedError("limit", limit);
     const kept = new Map<string, TaskInput>();
@@ -299,6 +301,12 @@ export class Scheduler {
       retryOf: runId,
       reason: `retry of ${runId}`,
     });
+  }
+
+  #refuseWhileStopping(): void {
+    if (this.#stopping) {
+      throw new TriggerRefusedError("stopping", "the scheduler is shutting down; no new runs");
+    }
   }
 
   /** Cancels a run executing in this process; false if it is not running here. */
