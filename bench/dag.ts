@@ -31,16 +31,10 @@ import { fileURLToPath } from "node:url";
 import { loadJobTexts } from "../src/config/loader.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { SqliteStorage } from "../src/storage/sqlite.ts";
+import { PT_FLAGS } from "./pt_flags.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-];
+const PERMISSIONS = PT_FLAGS;
 const TASKS = 1000;
 const MAX_TASKS = 4;
 const RSS_BAR_MB = 120;

@@ -20,6 +20,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { PT_FLAGS } from "./pt_flags.ts";
 
 const quick = Deno.args.includes("--quick");
 const onlyIdx = Deno.args.indexOf("--only");
@@ -29,14 +30,8 @@ const SECONDS = quick ? 10 : 60;
 const SETTLE_MS = 5_000;
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-const PERMS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-];
+/** The flags `deno task pt` uses (permissions and V8 flags). */
+const PERMS = PT_FLAGS;
 const CLK_TCK = Number(
   new TextDecoder().decode(new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout),
 ) || 100;

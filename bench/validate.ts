@@ -13,17 +13,11 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PT_FLAGS } from "./pt_flags.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const EXAMPLES = fileURLToPath(new URL("../jobs", import.meta.url));
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-];
+const PERMISSIONS = PT_FLAGS;
 
 const JOBS_BAR_MS = 2000;
 const EXAMPLES_BAR_MS = 300;
