@@ -7,40 +7,17 @@
 
 import {
   type AttemptRecord,
+  RUN_PATCH_KEYS,
   type RunQuery,
   type RunRecord,
   SlotTakenError,
   type Storage,
   type StoredEvent,
+  TASK_PATCH_KEYS,
   type TaskRunRecord,
 } from "./types.ts";
 
 export { SlotTakenError };
-
-const RUN_PATCH_KEYS: ReadonlySet<string> = new Set([
-  "status",
-  "trigger",
-  "reason",
-  "scheduled_for",
-  "started_at",
-  "ended_at",
-  "duration_ms",
-  "error",
-  "retry_of",
-  "owner",
-]);
-
-const TASK_PATCH_KEYS: ReadonlySet<string> = new Set([
-  "status",
-  "attempts",
-  "started_at",
-  "ended_at",
-  "duration_ms",
-  "exit_code",
-  "error",
-  "pgid",
-  "proc_start",
-]);
 
 /** Copies only the known fields, so stray properties are not stored either. */
 function copyRun(r: RunRecord): RunRecord {

@@ -18,6 +18,7 @@ import { dirname, resolve } from "node:path";
 import { InMemoryStorage } from "./memory.ts";
 import {
   type AttemptRecord,
+  RUN_PATCH_KEYS,
   type RunQuery,
   type RunRecord,
   type RunStatus,
@@ -25,6 +26,7 @@ import {
   SlotTakenError,
   type Storage,
   type StoredEvent,
+  TASK_PATCH_KEYS,
   type TaskRunRecord,
   type TaskStatus,
 } from "./types.ts";
@@ -208,31 +210,6 @@ const TASK_COLS =
   "task_id, status, attempts, started_at, ended_at, duration_ms, exit_code, error, pgid, proc_start";
 const ATTEMPT_COLS = "task_id, attempt, started_at, ended_at, exit_code, error, " +
   "stdout_truncated, stderr_truncated, stdout_bytes, stderr_bytes, stdout, stderr";
-
-const RUN_PATCH_KEYS: ReadonlySet<string> = new Set([
-  "status",
-  "trigger",
-  "reason",
-  "scheduled_for",
-  "started_at",
-  "ended_at",
-  "duration_ms",
-  "error",
-  "retry_of",
-  "owner",
-]);
-
-const TASK_PATCH_KEYS: ReadonlySet<string> = new Set([
-  "status",
-  "attempts",
-  "started_at",
-  "ended_at",
-  "duration_ms",
-  "exit_code",
-  "error",
-  "pgid",
-  "proc_start",
-]);
 
 const SQLITE_BUSY = 5;
 const SQLITE_CONSTRAINT_UNIQUE = 2067;

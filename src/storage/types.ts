@@ -15,6 +15,43 @@ export type RunStatus =
   | "cancelled"
   | "skipped";
 
+/** Every run status, for validation and help texts. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "cancelled",
+  "skipped",
+];
+
+/** The fields `Storage.updateRun` may change. */
+export const RUN_PATCH_KEYS: ReadonlySet<string> = new Set([
+  "status",
+  "trigger",
+  "reason",
+  "scheduled_for",
+  "started_at",
+  "ended_at",
+  "duration_ms",
+  "error",
+  "retry_of",
+  "owner",
+]);
+
+/** The fields `Storage.updateTaskRun` may change. */
+export const TASK_PATCH_KEYS: ReadonlySet<string> = new Set([
+  "status",
+  "attempts",
+  "started_at",
+  "ended_at",
+  "duration_ms",
+  "exit_code",
+  "error",
+  "pgid",
+  "proc_start",
+]);
+
 /** What started a run. */
 export type RunTrigger = "schedule" | "manual" | "api" | "retry";
 

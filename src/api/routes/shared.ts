@@ -8,20 +8,12 @@
 import { z } from "zod";
 import type { JobSpec } from "../../core/model.ts";
 import { type JobView, jobView } from "../../core/views.ts";
-import type { RunQuery, RunStatus } from "../../storage/types.ts";
+import { RUN_STATUSES, type RunQuery, type RunStatus } from "../../storage/types.ts";
 import { type ApiDeps, engineOf } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { intParam } from "../validation.ts";
 
-/** Every run status, for validation and the OpenAPI document. */
-export const RUN_STATUSES: readonly RunStatus[] = [
-  "running",
-  "completed",
-  "failed",
-  "interrupted",
-  "cancelled",
-  "skipped",
-];
+export { RUN_STATUSES };
 
 /** `limit`, `status` and `before` of a run listing. */
 export const runsQuerySchema = z.strictObject({

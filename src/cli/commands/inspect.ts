@@ -7,18 +7,11 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../core/duration.ts";
 import { attemptLogView, runDetailView, runListView } from "../../core/views.ts";
-import type { RunRecord, RunStatus, Storage } from "../../storage/types.ts";
+import { RUN_STATUSES, type RunRecord, type RunStatus, type Storage } from "../../storage/types.ts";
 import { ExitCode, formatLocal, positiveInt, printJson, table, UsageError } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
 
-const STATUSES: readonly RunStatus[] = [
-  "running",
-  "completed",
-  "failed",
-  "interrupted",
-  "cancelled",
-  "skipped",
-];
+const STATUSES = RUN_STATUSES;
 
 /** Registers `runs`, `show` and `logs`. */
 export function registerInspect(program: Command): void {
