@@ -20,6 +20,7 @@ export const DASHBOARD_HTML: string = `<!doctype html>
   header h1 { font-size:1.1rem; margin:0; }
   main { display:grid; grid-template-columns: minmax(0,3fr) minmax(0,2fr); gap:1rem; padding:1rem; }
   @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
+  section { overflow-x: auto; }
   section h2 { font-size:1rem; margin:.2rem 0 .5rem; }
   table { border-collapse: collapse; width:100%; }
   th, td { text-align:left; padding:.25rem .4rem; border-bottom:1px solid #8882; white-space:nowrap; }
@@ -59,7 +60,14 @@ export const DASHBOARD_HTML: string = `<!doctype html>
 "use strict";
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"})[c]);
-const when = (ms) => ms == null ? "-" : new Date(ms).toLocaleString();
+const pad = (n) => String(n).padStart(2, "0");
+const when = (ms) => {
+  if (ms == null) return "-";
+  const d = new Date(ms);
+  const time = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? time : d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + time;
+};
 const took = (ms) => ms == null ? "-" : ms < 1000 ? ms + " ms" : (ms / 1000).toFixed(1) + " s";
 let token = sessionStorage.getItem("petit-token") || "";
 
