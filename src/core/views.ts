@@ -139,22 +139,8 @@ export function runDetailView(run: RunRecord, tasks: TaskRunRecord[]): RunView &
   return { ...runView(run), tasks: tasks.map(taskRunView) };
 }
 
-/** One attempt's logs (`pt logs --json`, `GET /api/runs/{id}/tasks/{task}/logs`). */
-export interface AttemptLogView {
-  run_id: string;
-  task_id: string;
-  attempt: number;
-  started_at: number;
-  ended_at: number | null;
-  exit_code: number | null;
-  error: string | null;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  stdout_bytes: number;
-  stderr_bytes: number;
-}
+/** One attempt's logs (`pt logs --json`, `GET /api/runs/{id}/tasks/{task}/logs`): the record. */
+export type AttemptLogView = AttemptRecord;
 
 /** Builds the served view of an attempt's logs. */
 export function attemptLogView(a: AttemptRecord): AttemptLogView {
