@@ -16,7 +16,7 @@ import { registerStatus } from "./commands/status.ts";
 import { registerTrigger } from "./commands/trigger.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerWhy } from "./commands/why.ts";
-import { EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
 
 /** Builds the `pt` program with every command registered. */
 export function buildProgram(): Command {
@@ -65,6 +65,12 @@ export async function runCli(args: string[]): Promise<number> {
       console.error("run pt through `deno task pt` or grant the permission shown above");
       return EXIT_USAGE;
     }
-    throw err;
+    // Anything else is a fault (disk full, a broken database, a bug): say what, not where,
+    // unless asked; nothing was half-written, since every store write is a transaction.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`error: ${message.replace(/^petit: /, "")}`);
+    if (Deno.env.get("PETIT_DEBUG")) console.error(err);
+    else console.error("(set PETIT_DEBUG=1 to see where it happened)");
+    return EXIT_FAILURE;
   }
 }

@@ -11,7 +11,15 @@ import { UsageError } from "./output.ts";
 
 /** Resolves the database path from the flag, the environment, or the default. */
 export function dbPath(flag: string | undefined, fromConfig?: string | null): string {
-  return flag ?? Deno.env.get("PETIT_DB") ?? fromConfig ?? defaultDbPath((k) => Deno.env.get(k));
+  const chosen = flag ?? Deno.env.get("PETIT_DB") ?? fromConfig;
+  if (chosen !== undefined && chosen !== null) return chosen;
+  try {
+    return defaultDbPath((k) => Deno.env.get(k));
+  } catch (err) {
+    throw new UsageError(
+      `${(err as Error).message.replace(/^petit: /, "")} (--db PATH or PETIT_DB)`,
+    );
+  }
 }
 
 /** Opens the store, turning file problems into a clear usage error. */
