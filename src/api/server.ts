@@ -106,17 +106,27 @@ export function isLoopbackHost(host: string): boolean {
   return v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff && v6[6] >> 8 === 127;
 }
 
-/** Starts the API. Throws {@link ApiStartError} when it cannot or must not listen. */
-export async function startApi(options: ApiOptions): Promise<ApiServer> {
-  const host = options.host.trim().replace(/^\[(.*)\]$/, "$1");
-  const shown = host.includes(":") ? `[${host}]` : host;
-  if (!isLoopbackHost(host) && !options.token && !options.insecure) {
+/**
+ * Throws {@link ApiStartError} when the API must not listen on `host`: a non-loopback
+ * address needs a token, unless `insecure`. `pt run` checks this before anything else.
+ */
+export function checkExposure(host: string, token: string | null, insecure: boolean): void {
+  const bare = host.trim().replace(/^\[(.*)\]$/, "$1");
+  const shown = bare.includes(":") ? `[${bare}]` : bare;
+  if (!isLoopbackHost(bare) && !token && !insecure) {
     throw new ApiStartError(
       `refusing to serve the API on ${shown}, which is reachable from other machines, ` +
         "without a token: set PETIT_API_TOKEN (or [api] token), use a loopback address " +
         "such as 127.0.0.1, or pass --api-insecure",
     );
   }
+}
+
+/** Starts the API. Throws {@link ApiStartError} when it cannot or must not listen. */
+export async function startApi(options: ApiOptions): Promise<ApiServer> {
+  checkExposure(options.host, options.token, options.insecure);
+  const host = options.host.trim().replace(/^\[(.*)\]$/, "$1");
+  const shown = host.includes(":") ? `[${host}]` : host;
   const metrics = new Metrics(options.scheduler, options.engine);
   const closing = new AbortController();
   const app = createApp({

@@ -409,7 +409,9 @@ function checkTaskKind(
   const where = (key: string) => yaml.keyAt(["tasks", i, key]);
   const type = t.type ?? "command";
   if (type === "command") {
-    if (t.command === undefined) {
+    // A misspelt `command:` is already reported as an unknown key with the right name.
+    const misspelt = Object.keys(t).some((k) => k !== "command" && nearest(k, ["command"]));
+    if (t.command === undefined && !misspelt) {
       at(
         yaml.valueAt(["tasks", i]),
         `tasks[${i}]: a command task needs "command" (or use type: shell with script)`,

@@ -96,6 +96,16 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     ? ":memory:"
     : dbPath(flags.db, file.storage?.path ?? null);
 
+  if (apiEnabled) {
+    // Refuse an exposed API before touching jobs or the database.
+    const { ApiStartError, checkExposure } = await import("../../api/server.ts");
+    try {
+      checkExposure(apiHost, token, flags.apiInsecure ?? false);
+    } catch (err) {
+      throw err instanceof ApiStartError ? new UsageError(err.message) : err;
+    }
+  }
+
   const log = new Logger({
     json: flags.logFormat === "json",
     level: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
