@@ -26,6 +26,9 @@ const ConfigFileSchema = z.strictObject({
     max_tasks: z.int().min(1).optional(),
     grace_secs: z.number().min(0).optional(),
     keep_runs: z.int().min(1).optional(),
+    // Petit's polling interval; accepted so its config files load, but unused: Petit for
+    // Deno arms one timer per slot instead of ticking.
+    tick_interval: z.number().positive().optional(),
   }).optional(),
 });
 

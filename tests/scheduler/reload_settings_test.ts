@@ -170,6 +170,41 @@ tasks:
   });
 }
 
+/** Petit's own sample config.toml, with `[scheduler] tick_interval`, and `--tick-interval`. */
+async function petitConfig(): Promise<void> {
+  await withSandbox(async (sb) => {
+    await sb.job("j", `id: j\ntasks:\n  - id: t\n    command: "true"\n`);
+    const cfg = `${sb.dir}/config.toml`;
+    await Deno.writeTextFile(
+      cfg,
+      `[storage]
+engine = "memory"
+
+[api]
+enabled = false
+host = "127.0.0.1"
+port = 8565
+
+[scheduler]
+max_tasks = 4
+tick_interval = 1
+`,
+    );
+    for (const args of [["--config", cfg], ["--tick-interval", "5"]]) {
+      const pt = sb.pt(["run", sb.jobs, "--no-api", ...args]);
+      await pt.ready();
+      const exit = await pt.stop();
+      assert.equal(exit.code, 0, exit.stderr);
+      const notices = exit.stderr.split("\n").filter((l) => /tick_interval/.test(l));
+      assert.equal(notices.length, 1, exit.stderr);
+      assert.match(notices[0], /INFO {2}tick_interval \d has no effect/);
+    }
+    const bad = await sb.cli(["run", sb.jobs, "--no-api", "--tick-interval", "soon"]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--tick-interval must be a whole number/);
+  });
+}
+
 async function configErrors(): Promise<void> {
   await withSandbox(async (sb) => {
     await sb.job("j", `id: j\ntasks:\n  - id: t\n    command: "true"\n`);
@@ -208,6 +243,8 @@ Deno.test("reload, retention and settings", async (t) => {
     "reload: added, changed (before → after), removed, broken (previous version kept)": reload,
     "--keep-runs 3: only the newest 3 runs (and their tasks) stay": retention,
     "--config: [storage] [api] [scheduler] accepted and in force": configFile,
+    "Petit's config.toml with tick_interval, and --tick-interval, accepted with a notice":
+      petitConfig,
     "config errors: missing --config / PETIT_CONFIG, invalid TOML (file:line:col) exit 2":
       configErrors,
   });

@@ -24,6 +24,7 @@ interface RunFlags {
   maxTasks?: string;
   grace?: string;
   keepRuns?: string;
+  tickInterval?: string;
   api: boolean;
   apiHost?: string;
   apiPort?: string;
@@ -46,6 +47,7 @@ export function registerRun(program: Command): void {
     .option("-t, --max-tasks <N>", "concurrent tasks per run (default 4)")
     .option("--grace <secs>", "on shutdown, seconds running tasks get to finish (default 30)")
     .option("--keep-runs <N>", "runs kept per job; older runs and logs are deleted (default 1000)")
+    .option("--tick-interval <secs>", "accepted for Petit compatibility; no effect (timers fire)")
     .option("--no-api", "do not serve the HTTP API")
     .option("--api-host <host>", "API address (default 127.0.0.1)")
     .option("--api-port <port>", "API port, 0 for any free port (default 8565)")
@@ -87,6 +89,9 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
   const graceSecs = num("--grace", flags.grace, "PETIT_GRACE", file.scheduler?.grace_secs, 0) ?? 30;
   const keepRuns =
     num("--keep-runs", flags.keepRuns, "PETIT_KEEP_RUNS", file.scheduler?.keep_runs) ?? 1000;
+  const tickInterval = flags.tickInterval !== undefined
+    ? positiveInt("--tick-interval", flags.tickInterval)
+    : file.scheduler?.tick_interval;
   const apiEnabled = flags.api && (file.api?.enabled ?? true);
   const apiHost = flags.apiHost ?? env("PETIT_API_HOST") ?? file.api?.host ?? "127.0.0.1";
   const apiPort = num("--api-port", flags.apiPort, "PETIT_API_PORT", file.api?.port, 0) ?? 8565;
@@ -110,6 +115,11 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     json: flags.logFormat === "json",
     level: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
   });
+  if (tickInterval !== undefined) {
+    log.info(
+      `tick_interval ${tickInterval} has no effect: Petit for Deno fires each slot on a timer`,
+    );
+  }
   const loaded = await loadFolder(dir);
   for (const error of loaded.errors) log.error(formatConfigError(error));
   if (loaded.errors.length > 0) {
@@ -182,23 +192,27 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     }, (message) => log.warn(message))
     : () => {};
 
-  // First signal: stop firing and give running tasks the grace period; second: stop now.
+  // First signal: stop firing and give running tasks the grace period; a later one: stop now.
   await new Promise<void>((resolve) => {
-    let signalled = 0;
+    let firstAt: number | null = null;
     let forceNow: () => void = () => {};
     const now = new Promise<void>((r) => (forceNow = r));
     const onSignal = () => {
-      signalled++;
-      if (signalled > 1) {
+      if (firstAt !== null) {
+        // One Ctrl+C reaches Petit twice under `deno task` (from the terminal and forwarded
+        // by the task runner, ~2 ms apart): only a signal after the window is a second press.
+        if (Date.now() - firstAt < REPEAT_SIGNAL_WINDOW_MS) return;
         log.warn("second signal: cancelling running runs now");
         forceNow();
         return;
       }
+      firstAt = Date.now();
       const running = scheduler.activeRunIds().length;
       log.info(
-        `shutting down${
-          running ? `: waiting up to ${graceSecs}s for ${running} running run(s)` : ""
-        }`,
+        running
+          ? `shutting down: waiting up to ${graceSecs}s for ${running} running run(s) ` +
+            "(Ctrl+C again to cancel them now)"
+          : "shutting down",
       );
       stopWatch();
       scheduler.shutdown(graceSecs * 1000, now).then(async () => {
@@ -214,6 +228,14 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     for (const s of signals) Deno.addSignalListener(s, onSignal);
   });
 }
+
+/**
+ * Signals this soon after the first count as the same keypress (the terminal and `deno task`
+ * each deliver one); a later signal forces the shutdown.
+ *
+ * @default {500}
+ */
+export const REPEAT_SIGNAL_WINDOW_MS = 500;
 
 function logNotice(log: Logger, n: EngineNotice): void {
   switch (n.kind) {
