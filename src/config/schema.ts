@@ -4,13 +4,19 @@
  * (dependencies, cycles, schedules, templates) are checked by the loader, which knows
  * where every node is. `pt schema` prints this schema as JSON Schema.
  *
+ * The JSON Schema also carries the loader's rules that JSON Schema can state (patterns of
+ * durations and schedules, which fields each task type needs or forbids, fields that exclude
+ * each other), as JSON Schema keywords in `.meta()`: zod passes them through to
+ * `z.toJSONSchema` and ignores them when parsing, so the loader keeps its own positioned
+ * messages. tests/config/schema_test.ts checks that the two agree.
+ *
  * @module
  */
 
 import { z } from "zod";
-import { DurationError, parseDuration } from "../core/duration.ts";
-
+import { DURATION_PATTERN, DurationError, parseDuration } from "../core/duration.ts";
 import { ID_PATTERN } from "../core/model.ts";
+import { SCHEDULE_PATTERN } from "../schedule/schedule.ts";
 
 export { ID_PATTERN };
 
@@ -27,7 +33,17 @@ const duration = z.string().superRefine((text, ctx) => {
     if (!(err instanceof DurationError)) throw err;
     ctx.addIssue({ code: "custom", message: err.message });
   }
-}).meta({ description: "Duration such as 30s, 5m, 1h30m, 1d", examples: ["30s", "5m", "1h30m"] });
+}).meta({
+  description: "Duration such as 30s, 5m, 1h30m, 1d",
+  examples: ["30s", "5m", "1h30m"],
+  pattern: DURATION_PATTERN.source,
+});
+
+/** A schedule expression; parseSchedule checks it in the loader, the pattern in editors. */
+const scheduleExpression = z.string().meta({ pattern: SCHEDULE_PATTERN.source });
+
+/** Task types that run `script` rather than `command`. */
+const SCRIPT_TYPES = ["shell", "python"] as const;
 
 const seconds = z.number().positive({ error: "must be greater than zero" });
 
@@ -57,13 +73,16 @@ export const RetrySchema = z.strictObject({
   condition: z.enum(["always", "transient_only", "never"]).meta({
     description: "Which failures are retried: always (default), transient_only, never",
   }).optional(),
-}, { error: "must be a map" });
+}, { error: "must be a map" }).meta({
+  // A key set to `false` in `properties` must be absent.
+  dependentSchemas: { delay: { properties: { delay_secs: false } } },
+});
 
 /** One task of a job. */
 export const TaskSchema = z.strictObject({
   id: id("task id").meta({ description: "Task id, unique in the job" }),
   name: z.string().optional(),
-  type: z.enum(["command", "shell", "python"]).meta({
+  type: z.enum(["command", ...SCRIPT_TYPES]).meta({
     description: "command (default: program + args, no shell), shell (/bin/sh -c script), " +
       "python (python3 script)",
   }).optional(),
@@ -82,14 +101,25 @@ export const TaskSchema = z.strictObject({
   timeout_secs: seconds.meta({ description: "Timeout of one attempt, in seconds" }).optional(),
   timeout: duration.meta({ description: "Timeout of one attempt, as a duration (30s, 5m, 1h)" })
     .optional(),
-  depends_on: z.array(z.string(), { error: "must be a list of task ids" }).meta({
-    description: "Ids of tasks that must finish first",
-  }).optional(),
+  // The loader reports a malformed or repeated id as an unknown or repeated dependency.
+  depends_on: z.array(z.string().meta({ pattern: ID_PATTERN.source }), {
+    error: "must be a list of task ids",
+  }).meta({ description: "Ids of tasks that must finish first", uniqueItems: true }).optional(),
   condition: z.enum(["all_success", "on_failure", "all_done", "always"]).meta({
     description: "all_success (default), on_failure, all_done (alias: always)",
   }).optional(),
   retry: RetrySchema.optional(),
-}, { error: "must be a map" });
+}, { error: "must be a map" }).meta({
+  // The loader's checkTaskKind. ajv's strict mode wants every key a subschema requires named in
+  // that subschema's `properties`, hence the `true` entries.
+  if: { properties: { type: { enum: SCRIPT_TYPES } }, required: ["type"] },
+  then: { properties: { script: true, command: false, args: false }, required: ["script"] },
+  else: { properties: { command: true, script: false }, required: ["command"] },
+  dependentSchemas: {
+    inline: { properties: { type: { const: "python" } }, required: ["type"] },
+    timeout: { properties: { timeout_secs: false } },
+  },
+});
 
 const withinWindow = z.strictObject({
   within_window: z.strictObject({ seconds }, { error: "must be a map {seconds: N}" }),
@@ -110,6 +140,15 @@ export const JobDependencySchema = z.union([
     window: z.union([duration, seconds], {
       error: "must be a duration such as 1h, or a number of seconds",
     }).optional(),
+  }).meta({
+    // The loader's collectJobDeps: exactly one of job and job_id; window with within_window only.
+    oneOf: [
+      { properties: { job: true }, required: ["job"] },
+      { properties: { job_id: true }, required: ["job_id"] },
+    ],
+    if: { properties: { condition: { const: "within_window" } }, required: ["condition"] },
+    then: { properties: { window: true }, required: ["window"] },
+    else: { properties: { window: false } },
   }),
 ], { error: "must be a job id or a map {job, condition, window}" });
 
@@ -119,9 +158,9 @@ export const JobSchema = z.strictObject({
   name: z.string().optional(),
   description: z.string().optional(),
   schedule: z.union([
-    z.string(),
+    scheduleExpression,
     z.strictObject({
-      cron: z.string(),
+      cron: scheduleExpression,
       timezone: z.string().optional(),
     }),
   ], { error: 'must be a string such as "0 2 * * *", or a map {cron, timezone}' })
@@ -148,7 +187,19 @@ export const JobSchema = z.strictObject({
   tasks: z.array(TaskSchema, { error: "must be a list of tasks" }).min(1, {
     error: "must have at least one task",
   }),
-}, { error: "a job file must be a map with at least id and tasks" });
+}, { error: "a job file must be a map with at least id and tasks" }).meta({
+  // The loader's checkSchedule: a job-level timezone needs a schedule without its own.
+  dependentSchemas: {
+    timezone: {
+      properties: {
+        schedule: {
+          anyOf: [{ type: "string" }, { type: "object", properties: { timezone: false } }],
+        },
+      },
+      required: ["schedule"],
+    },
+  },
+});
 
 /** The parsed, shape-checked content of a job file. */
 export type JobFile = z.infer<typeof JobSchema>;
@@ -159,10 +210,26 @@ export type TaskFile = z.infer<typeof TaskSchema>;
 export function jobJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(JobSchema, { io: "input", unrepresentable: "any" });
   return {
-    ...schema,
+    ...spellOutTypeUnions(schema) as Record<string, unknown>,
     $id: "https://petit.dev/schema/job.json",
     title: "Petit job file",
   };
+}
+
+/**
+ * zod writes a union of plain types as `type: ["string", "number"]`, which ajv's strict mode
+ * refuses without `allowUnionTypes`; `anyOf: [{type: "string"}, {type: "number"}]` is the same
+ * schema in a form every validator takes.
+ */
+function spellOutTypeUnions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(spellOutTypeUnions);
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "type" && Array.isArray(value)) out.anyOf = value.map((type) => ({ type }));
+    else out[key] = spellOutTypeUnions(value);
+  }
+  return out;
 }
 
 /** The keys an object at a path of the job file accepts, for "did you mean" hints. */

@@ -45,6 +45,29 @@ const UNIT_ORDER: readonly string[] = ["d", "h", "m", "s", "ms"];
 const GROUP = /(\d+)([a-zA-Z]*)/y;
 
 /**
+ * The grammar of {@link parseDuration} as the source of a regular expression for one duration,
+ * without anchors or surrounding whitespace, built from the unit table above. It is written for
+ * JSON Schema `pattern` (no flags; valid with and without the `u` flag) and is exact except
+ * for one rule a pattern cannot count: totals beyond `Number.MAX_SAFE_INTEGER` milliseconds.
+ *
+ * @param options Set `allowMilliseconds: false` to leave out the `ms` unit, as `@every` does.
+ * @returns The pattern source, e.g. `(?=[0-9A-Za-z]*[1-9])(?:\d+d)?(?:\d+h)?…`.
+ */
+export function durationPatternSource(options: ParseDurationOptions = {}): string {
+  const allowMs = options.allowMilliseconds ?? true;
+  const units = UNIT_ORDER.filter((unit) => allowMs || unit !== "ms");
+  // Every unit is optional and in order; a non-zero digit somewhere in the token means at least
+  // one group and a total above zero (digits appear in numbers only).
+  return `(?=[0-9A-Za-z]*[1-9])${units.map((unit) => `(?:\\d+${unit})?`).join("")}`;
+}
+
+/**
+ * The strings {@link parseDuration} accepts (with its default options), surrounding whitespace
+ * included; see {@link durationPatternSource} for the one rule it leaves out.
+ */
+export const DURATION_PATTERN: RegExp = new RegExp(`^\\s*${durationPatternSource()}\\s*$`);
+
+/**
  * Parses a duration such as `30s`, `5m`, `1h30m`, `1d2h` or `500ms` into milliseconds.
  *
  * Grammar: one or more `<integer><unit>` groups with units `ms`, `s`, `m`, `h`, `d`, each unit

@@ -7,7 +7,7 @@
  */
 
 import { Cron } from "croner";
-import { DurationError, parseDuration } from "../core/duration.ts";
+import { DurationError, durationPatternSource, parseDuration } from "../core/duration.ts";
 
 /** Thrown by {@link parseSchedule} when the expression or the time zone is invalid. */
 export class ScheduleError extends Error {
@@ -66,6 +66,29 @@ const SHORTCUT_PATTERNS: ReadonlyMap<string, string> = new Map([
   ["@midnight", "0 0 0 * * *"],
   ["@hourly", "0 0 * * * *"],
 ]);
+
+/** A cron expression has 5 fields (`min hour dom mon dow`) or 6 (seconds first). */
+const CRON_FIELDS = { min: 5, max: 6 } as const;
+
+/** `@daily` → `@[dD][aA][iI][lL][yY]`: JSON Schema patterns take no `i` flag. */
+function anyCase(word: string): string {
+  return word.replace(/[a-z]/g, (ch) => `[${ch}${ch.toUpperCase()}]`);
+}
+
+/**
+ * The expressions {@link parseSchedule} accepts, as a regular expression written for JSON
+ * Schema `pattern` (no flags; valid with the `u` flag) and built from the same constants:
+ * 5 or 6 whitespace-separated cron fields, a shortcut in any case, or `@every <duration>`.
+ * It is looser than parseSchedule for cron fields, whose values and ranges croner judges.
+ */
+export const SCHEDULE_PATTERN: RegExp = new RegExp(
+  "^\\s*(?:" + [
+    // A first field starting with "@" would be read as a shortcut.
+    `[^\\s@]\\S*(?:\\s+\\S+){${CRON_FIELDS.min - 1},${CRON_FIELDS.max - 1}}`,
+    ...SHORTCUTS.map(anyCase),
+    `${anyCase("@every")}\\s+${durationPatternSource({ allowMilliseconds: false })}`,
+  ].join("|") + ")\\s*$",
+);
 
 const DEFAULT_TIMEZONE = "UTC";
 
@@ -129,14 +152,15 @@ export function parseSchedule(expression: string, timezone: string = DEFAULT_TIM
   if (trimmed.startsWith("@")) return parseShortcut(expression, trimmed, timezone);
 
   const fields = trimmed.split(/\s+/);
-  if (fields.length !== 5 && fields.length !== 6) {
+  if (fields.length < CRON_FIELDS.min || fields.length > CRON_FIELDS.max) {
     throw expressionError(
       expression,
-      `cron expression must have 5 or 6 fields, found ${fields.length}`,
+      `cron expression must have ${CRON_FIELDS.min} or ${CRON_FIELDS.max} fields, ` +
+        `found ${fields.length}`,
     );
   }
   // croner runs in "6-part" mode so it never guesses: 5 fields get second 0.
-  const pattern = (fields.length === 5 ? ["0", ...fields] : fields).join(" ");
+  const pattern = (fields.length === CRON_FIELDS.min ? ["0", ...fields] : fields).join(" ");
   return new CronSchedule(expression, timezone, pattern);
 }
 

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { DurationError, formatDuration, parseDuration } from "../../src/core/duration.ts";
+import {
+  DURATION_PATTERN,
+  DurationError,
+  durationPatternSource,
+  formatDuration,
+  parseDuration,
+  type ParseDurationOptions,
+} from "../../src/core/duration.ts";
 
 /** Asserts that parsing fails with exactly this message. */
 function assertInvalid(text: string, message: string): void {
@@ -117,6 +124,51 @@ Deno.test("parseDuration: exposes input and reason", () => {
 
 Deno.test("parseDuration: rejects totals beyond safe integers", () => {
   assertInvalid("99999999999999999999d", 'invalid duration "99999999999999999999d": too large');
+});
+
+/** Every string of up to `length` characters from `alphabet`. */
+function allStrings(alphabet: readonly string[], length: number): string[] {
+  let level = [""];
+  const out = [""];
+  for (let i = 0; i < length; i++) {
+    level = level.flatMap((prefix) => alphabet.map((ch) => prefix + ch));
+    out.push(...level);
+  }
+  return out;
+}
+
+function parses(text: string, options?: ParseDurationOptions): boolean {
+  try {
+    parseDuration(text, options);
+    return true;
+  } catch (error) {
+    if (!(error instanceof DurationError)) throw error;
+    return false;
+  }
+}
+
+Deno.test("DURATION_PATTERN: matches exactly the strings parseDuration accepts", () => {
+  // JSON Schema validators such as ajv compile patterns with the `u` flag. Totals beyond safe
+  // integers, which the pattern cannot see, need more characters than these strings have.
+  const patterns = [DURATION_PATTERN, new RegExp(DURATION_PATTERN.source, "u")];
+  for (const text of allStrings(["0", "1", "d", "h", "m", "s", "x", " ", "."], 5)) {
+    for (const pattern of patterns) {
+      assert.equal(pattern.test(text), parses(text), JSON.stringify(text));
+    }
+  }
+});
+
+Deno.test("durationPatternSource: allowMilliseconds false leaves out ms", () => {
+  const pattern = new RegExp(
+    `^\\s*${durationPatternSource({ allowMilliseconds: false })}\\s*$`,
+    "u",
+  );
+  for (const text of allStrings(["0", "2", "h", "m", "s", " "], 5)) {
+    const expected = parses(text, { allowMilliseconds: false });
+    assert.equal(pattern.test(text), expected, JSON.stringify(text));
+  }
+  assert.equal(pattern.test("500ms"), false);
+  assert.equal(pattern.test("1h30m"), true);
 });
 
 Deno.test("formatDuration: reference examples", () => {

@@ -4,6 +4,7 @@ import {
   nextFireTimes,
   parseSchedule,
   type Schedule,
+  SCHEDULE_PATTERN,
   ScheduleError,
   SHORTCUTS,
 } from "../../src/schedule/schedule.ts";
@@ -275,6 +276,54 @@ Deno.test("@every: errors", () => {
   assertRejected("@every 1h 30m", /spaces are not allowed inside a duration/);
   assertRejected("@every 30", /missing unit after 30 \(use s, m, h or d\)$/);
   assertRejected("@every -5m", /unexpected character "-"$/);
+});
+
+function parses(expression: string): boolean {
+  try {
+    parseSchedule(expression);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    return false;
+  }
+}
+
+Deno.test("SCHEDULE_PATTERN: exact for shortcuts, @every and the number of cron fields", () => {
+  // As JSON Schema validators such as ajv compile it.
+  const pattern = new RegExp(SCHEDULE_PATTERN.source, "u");
+  const heads = [...SHORTCUTS, "@DAILY", "@Hourly", "@every", "@EVERY", "@foo", "@dailyx", "@"];
+  const tails = ["", " ", " 5", " 1h30m", "  1d ", " 500ms", " 0s", " 1h 30m", "1h", " x"];
+  const expressions = heads.flatMap((head) =>
+    tails.flatMap((tail) => [head + tail, ` ${head + tail}`])
+  );
+  for (let n = 0; n <= 8; n++) {
+    const fields = Array.from({ length: n }, (_, i) => (i === 0 ? "0" : "*"));
+    expressions.push(fields.join(" "), ` ${fields.join("  ")}\t`, ["@daily", ...fields].join(" "));
+  }
+  for (const expression of expressions) {
+    assert.equal(pattern.test(expression), parses(expression), JSON.stringify(expression));
+  }
+});
+
+Deno.test("SCHEDULE_PATTERN: accepts the cron expressions parseSchedule accepts", () => {
+  const pattern = new RegExp(SCHEDULE_PATTERN.source, "u");
+  for (
+    const expression of [
+      "*/5 * * * *",
+      "0 2 * * *",
+      "30 0 2 * * *",
+      "0 9 * * MON-FRI",
+      "0 0 1,15 JAN,JUL *",
+      "0 0 * * 7",
+      "0-30/10 8-18 * * 1-5",
+    ]
+  ) {
+    assert.ok(parses(expression), expression);
+    assert.ok(pattern.test(expression), expression);
+  }
+  // Field values are croner's to judge: the pattern only counts fields.
+  assert.equal(parses("61 * * * *"), false);
+  assert.equal(pattern.test("61 * * * *"), true);
 });
 
 Deno.test("@every: counts from the anchor, strictly after", () => {

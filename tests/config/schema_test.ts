@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { formatConfigError } from "../../src/config/errors.ts";
+import { listJobFiles, loadJobsDir, loadJobTexts } from "../../src/config/loader.ts";
+import { jobJsonSchema } from "../../src/config/schema.ts";
+import { jsonSchemaErrors } from "./helpers.ts";
+
+const JOBS_DIR = fileURLToPath(new URL("../../jobs", import.meta.url));
+
+/** A job file from lines; a minimal task list is added unless the lines have `tasks:`. */
+function job(...lines: string[]): string {
+  const tasks = lines.some((l) => l.startsWith("tasks:"))
+    ? []
+    : ["tasks:", "  - id: t", "    command: echo"];
+  return ["id: a", ...lines, ...tasks].join("\n") + "\n";
+}
+
+/** One task, for the lines of a task list. */
+function task(...lines: string[]): string[] {
+  return ["tasks:", "  - id: t", ...lines.map((l) => `    ${l}`)];
+}
+
+/** The loader's errors for one file (empty when it loads). */
+function loaderErrors(text: string): string[] {
+  return loadJobTexts([{ file: "job.yaml", text }]).errors.map(formatConfigError);
+}
+
+/** Asserts that the loader and the JSON Schema both accept, or both reject, each file. */
+function assertAgree(valid: boolean, cases: Record<string, string>): void {
+  for (const [name, text] of Object.entries(cases)) {
+    const loader = loaderErrors(text);
+    const schema = jsonSchemaErrors(text);
+    assert.equal(loader.length === 0, valid, `${name}: loader says ${loader.join("; ") || "ok"}`);
+    assert.equal(schema.length === 0, valid, `${name}: schema says ${schema.join("; ") || "ok"}`);
+  }
+}
+
+Deno.test("jobJsonSchema(): ajv compiles it in strict mode without allowUnionTypes", () => {
+  const ajv = new Ajv2020({ strict: true });
+  assert.doesNotThrow(() => ajv.compile(jobJsonSchema()));
+});
+
+Deno.test("jobJsonSchema(): the shipped jobs/*.yaml load and validate", async () => {
+  const loaded = await loadJobsDir(JOBS_DIR);
+  assert.deepEqual(loaded.errors.map(formatConfigError), []);
+  const files = await listJobFiles(JOBS_DIR);
+  assert.ok(files.length > 0);
+  for (const file of files) {
+    assert.deepEqual(jsonSchemaErrors(await Deno.readTextFile(file)), [], file);
+  }
+  assert.equal(loaded.jobs.length, files.length);
+  assert.ok(files.includes(join(JOBS_DIR, "hello.yaml")));
+});
+
+Deno.test("jobJsonSchema(): rejects a shell task without script, `10 minutes`, `* * *`", () => {
+  assertAgree(false, {
+    "shell without script": job(...task("type: shell")),
+    "timeout: 10 minutes": job(...task("command: echo", "timeout: 10 minutes")),
+    'schedule: "* * *"': job('schedule: "* * *"'),
+  });
+});
+
+Deno.test("jobJsonSchema(): task fields follow the task type, as in the loader", () => {
+  assertAgree(false, {
+    "command task without command": job(...task("args: [1]")),
+    "type command without command": job(...task("type: command")),
+    "script without a script type": job(...task("command: echo", "script: hi")),
+    "python without script": job(...task("type: python", "inline: true")),
+    "command in a shell task": job(...task("type: shell", "script: hi", "command: sh")),
+    "args in a python task": job(...task("type: python", "script: print(1)", "args: [x]")),
+    "inline in a shell task": job(...task("type: shell", "script: hi", "inline: true")),
+    "inline in a command task": job(...task("command: echo", "inline: false")),
+    "timeout and timeout_secs": job(...task("command: echo", "timeout: 5m", "timeout_secs: 3")),
+    "delay and delay_secs": job(...task("command: echo", "retry: {delay: 1s, delay_secs: 1}")),
+    "a dependency listed twice": job(
+      "tasks:",
+      "  - id: x",
+      "    command: echo",
+      "  - id: y",
+      "    command: echo",
+      "    depends_on: [x, x]",
+    ),
+    "a dependency that is no valid id": job(...task("command: echo", 'depends_on: ["a b"]')),
+  });
+  assertAgree(true, {
+    "command task": job(...task("command: echo", "args: [1, two, true]")),
+    "explicit type command": job(...task("type: command", "command: echo")),
+    "shell task": job(...task("type: shell", "script: echo hi")),
+    "python task, inline": job(...task("type: python", "script: print(1)", "inline: true")),
+    "timeout_secs": job(...task("command: echo", "timeout_secs: 0.5")),
+    "retry delay": job(...task("command: echo", "retry: {delay: 30s, max_delay: 90}")),
+  });
+});
+
+Deno.test("jobJsonSchema(): durations follow parseDuration", () => {
+  const timeout = (value: string) => job(...task("command: echo", `timeout: "${value}"`));
+  const bad = ["10 minutes", "1h 30m", "10", "0s", "0h0m", "1.5s", "5M", "1s1h", "1m1m", "5x", ""];
+  assertAgree(false, Object.fromEntries(bad.map((v) => [`timeout ${v}`, timeout(v)])));
+  const good = ["30s", "500ms", "1h30m", "1d2h3m4s5ms", "05s", "0h5m", " 1m "];
+  assertAgree(true, Object.fromEntries(good.map((v) => [`timeout ${v}`, timeout(v)])));
+  assertAgree(false, { "window 1 hour": job("depends_on: [{job: a, window: 1 hour}]") });
+});
+
+Deno.test("jobJsonSchema(): schedules need 5 or 6 fields, a shortcut or @every", () => {
+  const schedule = (value: string) => job(`schedule: "${value}"`);
+  const bad = [
+    "* * *",
+    "* * * *",
+    "* * * * * * *",
+    "",
+    "@fortnightly",
+    "@daily now",
+    "@every",
+    "@every 500ms",
+    "@every 1h 30m",
+    "@every1h",
+    "@every 0s",
+  ];
+  assertAgree(false, Object.fromEntries(bad.map((v) => [`schedule ${v}`, schedule(v)])));
+  const good = [
+    "*/5 * * * *",
+    "0 0 2 * * MON-FRI",
+    " 30  2 * *  * ",
+    "@daily",
+    "@HOURLY",
+    "@Every 1h30m",
+    "@every 1d",
+  ];
+  assertAgree(true, Object.fromEntries(good.map((v) => [`schedule ${v}`, schedule(v)])));
+  assertAgree(false, { "cron map": job("schedule: {cron: '* * *'}") });
+  assertAgree(true, { "cron map": job("schedule: {cron: '0 2 * * *', timezone: Europe/Berlin}") });
+});
+
+Deno.test("jobJsonSchema(): timezone needs a schedule and is given once", () => {
+  assertAgree(false, {
+    "timezone without schedule": job("timezone: UTC"),
+    "timezone twice": job("schedule: {cron: '0 2 * * *', timezone: UTC}", "timezone: UTC"),
+  });
+  assertAgree(true, {
+    "job-level timezone": job("schedule: '0 2 * * *'", "timezone: Europe/Berlin"),
+    "job-level timezone, map schedule": job("schedule: {cron: '@daily'}", "timezone: UTC"),
+  });
+});
+
+Deno.test("jobJsonSchema(): job dependencies name one job; window goes with within_window", () => {
+  assertAgree(false, {
+    "job and job_id": job("depends_on: [{job: a, job_id: a}]"),
+    "neither job nor job_id": job("depends_on: [{condition: last_success}]"),
+    "within_window without window": job("depends_on: [{job: a, condition: within_window}]"),
+    "window without within_window": job("depends_on: [{job: a, window: 1h}]"),
+    "window with the map form": job(
+      "depends_on: [{job: a, condition: {within_window: {seconds: 9}}, window: 1h}]",
+    ),
+  });
+  // The loader also rejects a job that depends on itself, which no schema can see: depend on b.
+  const withUpstream = (line: string) => [
+    { file: "b.yaml", text: "id: b\ntasks:\n  - id: t\n    command: echo\n" },
+    { file: "a.yaml", text: job(line) },
+  ];
+  for (
+    const line of [
+      "depends_on: [b, {job: b}, {job_id: b, condition: last_complete}]",
+      "depends_on: [{job: b, condition: within_window, window: 1h}]",
+      "depends_on: [{job: b, condition: within_window, window: 90}]",
+      "depends_on: [{job: b, condition: {within_window: {seconds: 60}}}]",
+    ]
+  ) {
+    const sources = withUpstream(line);
+    assert.deepEqual(loadJobTexts(sources).errors.map(formatConfigError), [], line);
+    for (const { text } of sources) assert.deepEqual(jsonSchemaErrors(text), [], line);
+  }
+});
