@@ -3,6 +3,9 @@
  * histogram are fed by the event bus and count from this process's start, as Prometheus
  * counters do; gauges are read from the scheduler at scrape time.
  *
+ * The job label is `job_id`, not `job`: Prometheus reserves `job` for the scrape job and
+ * renames a scraped `job` label to `exported_job`, so queries on `job` would find nothing.
+ *
  * @module
  */
 
@@ -75,9 +78,9 @@ function sortedByKey<V>(map: ReadonlyMap<string, V>): [string, V][] {
 export class Metrics {
   readonly #scheduler: Scheduler;
   readonly #engine: Engine | null | undefined;
-  /** `job\0status` → runs. */
+  /** `jobId\0status` → runs. */
   readonly #runs = new Map<string, number>();
-  /** `job\0status` → task durations. */
+  /** `jobId\0status` → task durations. */
   readonly #durations = new Map<string, Histogram>();
   readonly #unsubscribe: () => void;
 
@@ -152,8 +155,8 @@ export class Metrics {
     }
     for (const [key, n] of this.#runs) runs.set(key, n);
     for (const [key, n] of sortedByKey(runs)) {
-      const [job, status] = key.split("\0");
-      out.push(`petit_runs_total${labels({ job, status })} ${n}`);
+      const [job_id, status] = key.split("\0");
+      out.push(`petit_runs_total${labels({ job_id, status })} ${n}`);
     }
 
     family(
@@ -162,19 +165,18 @@ export class Metrics {
       "Duration of tasks that completed or failed, by job and status.",
     );
     for (const [key, h] of sortedByKey(this.#durations)) {
-      const [job, status] = key.split("\0");
+      const [job_id, status] = key.split("\0");
+      const series = { job_id, status };
       let cumulative = 0;
       DURATION_BUCKETS.forEach((le, i) => {
         cumulative += h.counts[i];
         out.push(
-          `petit_task_duration_seconds_bucket${labels({ job, status, le: num(le) })} ${cumulative}`,
+          `petit_task_duration_seconds_bucket${labels({ ...series, le: num(le) })} ${cumulative}`,
         );
       });
-      out.push(
-        `petit_task_duration_seconds_bucket${labels({ job, status, le: "+Inf" })} ${h.count}`,
-      );
-      out.push(`petit_task_duration_seconds_sum${labels({ job, status })} ${num(h.sum)}`);
-      out.push(`petit_task_duration_seconds_count${labels({ job, status })} ${h.count}`);
+      out.push(`petit_task_duration_seconds_bucket${labels({ ...series, le: "+Inf" })} ${h.count}`);
+      out.push(`petit_task_duration_seconds_sum${labels(series)} ${num(h.sum)}`);
+      out.push(`petit_task_duration_seconds_count${labels(series)} ${h.count}`);
     }
 
     family(

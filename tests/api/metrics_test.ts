@@ -36,20 +36,20 @@ Deno.test("metrics: exposition format, run counters, durations and gauges", asyn
       assert.ok(line, `no ${series}`);
       return Number(line.slice(series.length + 1));
     };
-    assert.equal(value('petit_runs_total{job="quick",status="completed"}'), 1);
-    assert.equal(value('petit_runs_total{job="failing",status="failed"}'), 1);
-    assert.equal(value('petit_runs_total{job="slow",status="completed"}'), 0);
+    assert.equal(value('petit_runs_total{job_id="quick",status="completed"}'), 1);
+    assert.equal(value('petit_runs_total{job_id="failing",status="failed"}'), 1);
+    assert.equal(value('petit_runs_total{job_id="slow",status="completed"}'), 0);
     // quick has two tasks; each lands in every bucket from its duration up.
     assert.equal(
-      value('petit_task_duration_seconds_bucket{job="quick",status="completed",le="+Inf"}'),
+      value('petit_task_duration_seconds_bucket{job_id="quick",status="completed",le="+Inf"}'),
       2,
     );
-    assert.equal(value('petit_task_duration_seconds_count{job="quick",status="completed"}'), 2);
+    assert.equal(value('petit_task_duration_seconds_count{job_id="quick",status="completed"}'), 2);
     assert.equal(
-      value('petit_task_duration_seconds_bucket{job="quick",status="completed",le="3600"}'),
+      value('petit_task_duration_seconds_bucket{job_id="quick",status="completed",le="3600"}'),
       2,
     );
-    assert.equal(value('petit_task_duration_seconds_count{job="failing",status="failed"}'), 1);
+    assert.equal(value('petit_task_duration_seconds_count{job_id="failing",status="failed"}'), 1);
     assert.equal(value("petit_jobs"), 5);
     assert.equal(value("petit_jobs_enabled"), 5);
     assert.equal(value("petit_running_runs"), 0);
@@ -58,7 +58,7 @@ Deno.test("metrics: exposition format, run counters, durations and gauges", asyn
     assert.equal(value("petit_schedule_lateness_seconds_count"), h.engine.lateness.length);
     // Histogram buckets are cumulative.
     const buckets = lines.filter((l) =>
-      l.startsWith('petit_task_duration_seconds_bucket{job="quick",status="completed"')
+      l.startsWith('petit_task_duration_seconds_bucket{job_id="quick",status="completed"')
     ).map((l) => Number(l.split(" ")[1]));
     assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
     // Every family has HELP and TYPE.
@@ -70,6 +70,27 @@ Deno.test("metrics: exposition format, run counters, durations and gauges", asyn
       ]
     ) {
       assert.ok(lines.includes(lines.find((l) => l.startsWith(`# TYPE ${family} `))!));
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("metrics: no petit_* series has a job label (Prometheus reserves it)", async () => {
+  // A scrape renames a `job` label to `exported_job`, so queries on `job` would find nothing.
+  const h = await startHarness();
+  try {
+    const t = await h.json("/api/jobs/quick/trigger", { method: "POST" });
+    await waitFor("quick to finish", () => {
+      const run = h.storage.getRun(String(t.body.run_id));
+      return run?.status === "running" ? undefined : run;
+    });
+    const res = await h.fetch("/metrics");
+    const series = (await res.text()).split("\n").filter((l) => l.startsWith("petit_"));
+    for (const line of series) assert.doesNotMatch(line, /[{,]job=/, line);
+    // Both labelled families are there, so the check above had something to check.
+    for (const family of ["petit_runs_total{", "petit_task_duration_seconds_count{"]) {
+      assert.ok(series.some((l) => l.startsWith(family) && l.includes('job_id="quick"')), family);
     }
   } finally {
     await h.close();

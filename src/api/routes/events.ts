@@ -7,6 +7,9 @@
  * live events their ids. Reads are batched a little so a busy run does not force a commit
  * per event (the store commits before every read).
  *
+ * A `Last-Event-ID` the store cannot serve as asked is moved to the nearest point it can:
+ * see {@link resumePoint}.
+ *
  * @module
  */
 
@@ -42,6 +45,54 @@ export function latestEventId(storage: Storage): number {
   return hi;
 }
 
+/** Where a stream resumed from a client's last event id starts, and what the client is told. */
+export interface ResumePoint {
+  /** The stream sends the stored events with ids above this one. */
+  readonly cursor: number;
+  /** An SSE comment line (starting with `:`) saying why the stream starts elsewhere, or null. */
+  readonly note: string | null;
+  /**
+   * Whether to set the client's last event id to `cursor` (an `id:` line without data: the
+   * client's `EventSource` records the id and dispatches no event).
+   */
+  readonly resetId: boolean;
+}
+
+/**
+ * Where to resume for a client whose last event id is `lastId`, given the ids of the oldest
+ * and newest stored events (`oldest` null and `newest` 0 when there are none).
+ *
+ * - Past the newest event: the id comes from an earlier database (deleted, or `--db` changed),
+ *   and waiting for it would leave the client silent for good. The stream resumes after the
+ *   newest event, without replaying it: it has nothing to do with what the client saw, and a
+ *   stale `job_completed` would look new. The client's id is reset to the newest, so that if it
+ *   drops before the next event, its next reconnect replays what it missed instead of being
+ *   moved past it again.
+ * - Before the oldest kept event (the rest were pruned): the stream resumes from the oldest
+ *   kept one, and the note says what was lost.
+ *
+ * An id from an earlier database that is not past the newest event cannot be told apart from
+ * a real one: the client gets the events after it.
+ */
+export function resumePoint(lastId: number, oldest: number | null, newest: number): ResumePoint {
+  if (lastId > newest) {
+    return {
+      cursor: newest,
+      note: `: last event id ${lastId} is newer than any stored event (a reset database?); ` +
+        `resuming after ${newest}`,
+      resetId: true,
+    };
+  }
+  if (oldest !== null && lastId < oldest - 1) {
+    return {
+      cursor: oldest - 1,
+      note: `: events before ${oldest} were pruned; resuming from ${oldest}`,
+      resetId: false,
+    };
+  }
+  return { cursor: lastId, note: null, resetId: false };
+}
+
 /** The event as streamed: the public event (type, time and fields, no logs). */
 export function eventData(e: StoredEvent): Record<string, unknown> {
   return { type: e.type, at: e.at, ...e.data };
@@ -69,7 +120,11 @@ export function eventRoutes(deps: ApiDeps): Hono {
       }
       replayFrom = Number(header.trim());
     }
-    let cursor = replayFrom ?? latestEventId(s.storage);
+    const newest = latestEventId(s.storage);
+    const resume = replayFrom === null
+      ? null
+      : resumePoint(replayFrom, s.storage.eventsAfter(0, 1)[0]?.id ?? null, newest);
+    let cursor = resume?.cursor ?? newest;
 
     return streamSSE(c, async (stream) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -121,7 +176,12 @@ export function eventRoutes(deps: ApiDeps): Hono {
 
       try {
         await stream.write(": connected\n\n");
-        if (replayFrom !== null) drain();
+        if (resume?.note) {
+          // One block: the comment, and the id reset when there is one (no data, so no event).
+          const id = resume.resetId ? `id: ${resume.cursor}\n` : "";
+          await stream.write(`${resume.note}\n${id}\n`);
+        }
+        if (resume) drain();
         await finished;
       } finally {
         unsubscribe();
