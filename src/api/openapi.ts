@@ -108,9 +108,16 @@ const runListParams: Parameter[] = [
   {
     name: "before",
     in: "query",
-    description: "only runs started strictly before this instant (epoch ms): the next page " +
-      "is `before=<started_at of the last run>`",
+    description: "only runs started strictly before this instant (epoch ms). Paging with " +
+      "`before=<started_at of the last run>` can skip runs that share that instant: use `cursor`",
     schema: { type: "integer", minimum: 0 },
+  },
+  {
+    name: "cursor",
+    in: "query",
+    description: "the `next_cursor` of the previous page, unchanged (with the same filters): " +
+      "lists the runs after that page, each run exactly once",
+    schema: str,
   },
 ];
 
@@ -192,7 +199,14 @@ const SCHEMAS: Record<string, JsonSchema> = {
     scheduled_for: nullable("integer", "the schedule slot (epoch ms) or null"),
     retry_of: nullable("string"),
   }),
-  RunList: object({ runs: { type: "array", items: ref("Run") }, count: int }),
+  RunList: object({
+    runs: { type: "array", items: ref("Run") },
+    count: int,
+    next_cursor: nullable(
+      "string",
+      "opaque; pass it as `cursor` for the next page. Null on the last page",
+    ),
+  }),
   TaskRun: object({
     task_id: str,
     run_id: str,
@@ -233,6 +247,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
 };
 const NOT_FOUND = error("unknown job, run, task or attempt");
 const BAD_REQUEST = error("invalid parameter or body");
+const BAD_RUN_LIST = error("invalid parameter, such as a cursor that is not a next_cursor");
 const UNAUTHORIZED = error("missing or wrong bearer token");
 
 /** The OpenAPI document, built fresh each call (callers may mutate it). */
@@ -328,7 +343,7 @@ export function openApiDocument(): OpenApiDocument {
           parameters: [idParam("job"), ...runListParams],
           responses: {
             "200": json(ref("RunList"), "runs"),
-            "400": BAD_REQUEST,
+            "400": BAD_RUN_LIST,
             "401": UNAUTHORIZED,
             "404": error("unknown job with no recorded runs"),
           },
@@ -406,7 +421,7 @@ export function openApiDocument(): OpenApiDocument {
           ],
           responses: {
             "200": json(ref("RunList"), "runs"),
-            "400": BAD_REQUEST,
+            "400": BAD_RUN_LIST,
             "401": UNAUTHORIZED,
           },
         },

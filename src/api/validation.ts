@@ -8,6 +8,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { validator } from "hono/validator";
 import { z } from "zod";
+import { decodeRunCursor, InvalidCursorError, type RunKey } from "../storage/run_page.ts";
 import { ApiError } from "./errors.ts";
 
 /** `field: message; field: message` from a zod error. */
@@ -30,6 +31,22 @@ export function intParam(min: number, max: number): z.ZodType<number, string> {
     .regex(/^\d+$/, { error: "must be a whole number" })
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+}
+
+/**
+ * A `next_cursor` handed back in a query string, decoded to the run it points after; a
+ * cursor that is not one says what is wrong with it.
+ */
+export function cursorParam(): z.ZodType<RunKey, string> {
+  return z.string().transform((cursor, ctx) => {
+    try {
+      return decodeRunCursor(cursor);
+    } catch (err) {
+      if (!(err instanceof InvalidCursorError)) throw err;
+      ctx.issues.push({ code: "custom", message: err.reason, input: cursor });
+      return z.NEVER;
+    }
+  });
 }
 
 /** Validates the query string (`c.req.valid("query")`). */

@@ -27,6 +27,7 @@ import {
   nearest,
   sortConfigErrors,
 } from "./errors.ts";
+import { type JobText, readJobText, readJobTextSync } from "./read_job_file.ts";
 import { type JobFile, JobSchema, keysAt, type TaskFile } from "./schema.ts";
 import { type Position, YamlFile } from "./yaml_doc.ts";
 
@@ -88,12 +89,13 @@ const PARALLEL_FROM = 200;
  * Reads and analyzes files. Big folders are shared with parse workers (one per extra core,
  * at most 3): every thread claims the next file from a shared counter, so a worker that
  * starts late simply takes fewer files. Falls back to this thread alone if workers fail.
+ * A file that cannot be read is one error in the list (both ways), not a failed load.
  */
 async function analyzeFiles(files: string[]): Promise<AnalyzedFile[]> {
   const cores = Math.min(navigator.hardwareConcurrency ?? 1, 4);
   if (files.length < PARALLEL_FROM || cores < 2) {
-    const texts = await Promise.all(files.map((file) => Deno.readTextFile(file)));
-    return files.map((file, i) => analyzeJobFile(file, texts[i]));
+    const texts = await Promise.all(files.map(readJobText));
+    return files.map((file, i) => analyzeRead(file, texts[i]));
   }
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const results: AnalyzedFile[] = new Array(files.length);
@@ -120,7 +122,7 @@ async function analyzeFiles(files: string[]): Promise<AnalyzedFile[]> {
     await Promise.all(remote);
     return results;
   } catch {
-    return files.map((file) => analyzeJobFile(file, Deno.readTextFileSync(file)));
+    return files.map((file) => analyzeRead(file, readJobTextSync(file)));
   } finally {
     for (const w of workers) w.terminate();
   }
@@ -132,8 +134,24 @@ export function analyzeClaimed(files: string[], counter: Int32Array): [number, A
   for (;;) {
     const i = Atomics.add(counter, 0, 1);
     if (i >= files.length) return out;
-    out.push([i, analyzeJobFile(files[i], Deno.readTextFileSync(files[i]))]);
+    out.push([i, analyzeRead(files[i], readJobTextSync(files[i]))]);
   }
+}
+
+/** Analyzes a file as read: one that could not be read has that error alone, and no job. */
+function analyzeRead(file: string, read: JobText): AnalyzedFile {
+  if (read.error === undefined) return analyzeJobFile(file, read.text);
+  const start = { line: 1, col: 1 };
+  return {
+    file,
+    jobId: null,
+    data: null,
+    schedule: null,
+    errors: [read.error],
+    idPos: start,
+    dependsOnPos: start,
+    deps: [],
+  };
 }
 
 /** Loads jobs from in-memory file texts (paths are used for messages and working_dir). */

@@ -94,9 +94,19 @@ export function runView(run: RunRecord): RunView {
   };
 }
 
-/** `{runs, count}` list envelope. */
-export function runListView(runs: RunRecord[]): { runs: RunView[]; count: number } {
-  return { runs: runs.map(runView), count: runs.length };
+/** A page of runs as served by `pt runs --json` and the API's run listings. */
+export interface RunListView {
+  runs: RunView[];
+  count: number;
+  /** Opaque; pass it back as `cursor` (`--cursor`) for the next page. Null on the last. */
+  next_cursor: string | null;
+}
+
+/** `{runs, count, next_cursor}` list envelope of a page of runs (a `RunPage` of storage). */
+export function runListView(
+  page: { runs: RunRecord[]; next_cursor: string | null },
+): RunListView {
+  return { runs: page.runs.map(runView), count: page.runs.length, next_cursor: page.next_cursor };
 }
 
 /** A task of a run as served by `pt show --json` and `GET /api/runs/{id}/tasks`. */

@@ -7,6 +7,7 @@
 
 import {
   type AttemptRecord,
+  DEFAULT_RUN_LIMIT,
   RUN_PATCH_KEYS,
   type RunQuery,
   type RunRecord,
@@ -98,7 +99,10 @@ function applyPatch<T extends object>(
 }
 
 /** Newest first: `started_at` descending, then id descending (same order as SQLite). */
-function newestFirst(a: RunRecord, b: RunRecord): number {
+function newestFirst(
+  a: Pick<RunRecord, "started_at" | "id">,
+  b: Pick<RunRecord, "started_at" | "id">,
+): number {
   if (a.started_at !== b.started_at) return b.started_at - a.started_at;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
@@ -175,12 +179,14 @@ export class InMemoryStorage implements Storage {
 
   /** See {@link Storage.listRuns}. */
   listRuns(query: RunQuery = {}): RunRecord[] {
-    const limit = clampLimit(query.limit, 50);
+    const limit = clampLimit(query.limit, DEFAULT_RUN_LIMIT);
+    const { after } = query;
     const hits: RunRecord[] = [];
     for (const { run } of this.#runs.values()) {
       if (query.job_id !== undefined && run.job_id !== query.job_id) continue;
       if (query.status !== undefined && run.status !== query.status) continue;
       if (query.before !== undefined && !(run.started_at < query.before)) continue;
+      if (after !== undefined && !(newestFirst(run, after) > 0)) continue;
       hits.push(run);
     }
     return hits.sort(newestFirst).slice(0, limit).map(copyRun);

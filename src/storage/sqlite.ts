@@ -18,6 +18,7 @@ import { dirname, resolve } from "node:path";
 import { InMemoryStorage } from "./memory.ts";
 import {
   type AttemptRecord,
+  DEFAULT_RUN_LIMIT,
   RUN_PATCH_KEYS,
   type RunQuery,
   type RunRecord,
@@ -200,6 +201,14 @@ export interface SqliteStorageOptions {
   batchMs?: number;
   /** How long to wait for another connection's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * Whether a missing database file (and its folder) is created. With `false` the file must
+   * exist and the constructor throws otherwise, creating nothing; commands that only read
+   * use it. An existing file is still migrated.
+   *
+   * @default {true}
+   */
+  create?: boolean;
 }
 
 type Row = Record<string, SQLOutputValue>;
@@ -398,15 +407,21 @@ export class SqliteStorage implements Storage {
   readonly #dynamic = new Map<string, StatementSync>();
 
   /**
-   * Opens (creating if needed, with its parent directory) the database at `path`, or a
-   * private in-memory one for `":memory:"`, and migrates it to {@link SCHEMA_VERSION}.
+   * Opens (creating if needed, with its parent directory, unless `create` is false) the
+   * database at `path`, or a private in-memory one for `":memory:"`, and migrates it to
+   * {@link SCHEMA_VERSION}.
    */
   constructor(path: string, options: SqliteStorageOptions = {}) {
     this.#path = path === ":memory:" ? path : resolve(path);
     this.#batchMs = Math.max(0, options.batchMs ?? 200);
     this.#busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
-    if (this.#path !== ":memory:") Deno.mkdirSync(dirname(this.#path), { recursive: true });
-    const db = new DatabaseSync(this.#path);
+    const create = options.create ?? true;
+    if (this.#path !== ":memory:" && create) {
+      Deno.mkdirSync(dirname(this.#path), { recursive: true });
+    }
+    const db = this.#path === ":memory:" || create
+      ? new DatabaseSync(this.#path)
+      : openExisting(this.#path);
     this.#db = db;
     try {
       db.exec(`PRAGMA busy_timeout = ${this.#busyTimeoutMs}`);
@@ -731,7 +746,7 @@ export class SqliteStorage implements Storage {
     return this.#read(() => {
       const where: string[] = [];
       const params: Record<string, SQLInputValue> = {
-        limit: Math.max(0, Math.floor(query.limit ?? 50)),
+        limit: Math.max(0, Math.floor(query.limit ?? DEFAULT_RUN_LIMIT)),
       };
       if (query.job_id !== undefined) {
         where.push("job_id = :job_id");
@@ -744,6 +759,14 @@ export class SqliteStorage implements Storage {
       if (query.before !== undefined) {
         where.push("started_at < :before");
         params.before = query.before;
+      }
+      if (query.after !== undefined) {
+        // A row value, so the planner still searches runs_started / runs_job_started by
+        // range on started_at; only the ties at the boundary are sorted by id (the indexes
+        // leave id out to stay small). EXPLAIN QUERY PLAN: SEARCH ... (started_at<?).
+        where.push("(started_at, id) < (:after_started_at, :after_id)");
+        params.after_started_at = query.after.started_at;
+        params.after_id = query.after.id;
       }
       const stmt = this.#statement(
         `listRuns:${where}`,
@@ -1004,6 +1027,24 @@ export class SqliteStorage implements Storage {
 }
 
 /**
+ * Opens the database file at `path` only if it exists; throws `Deno.errors.NotFound`
+ * otherwise. node:sqlite has no flag against creating, and Deno's permission checks turn a
+ * `file:…?mode=rw` URI into a path, so this looks first (a file removed in the instant
+ * between the look and the open would be created again, empty). Not `readOnly`: a read-only
+ * connection to a WAL database creates its -wal and -shm files and leaves them behind,
+ * while the last read-write connection removes them on close.
+ */
+function openExisting(path: string): DatabaseSync {
+  try {
+    Deno.statSync(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    throw new Deno.errors.NotFound(`petit: no database at ${path}`, { cause: err });
+  }
+  return new DatabaseSync(path);
+}
+
+/**
  * Where Petit keeps its database by default: `$XDG_DATA_HOME/petit/petit.db`, else
  * `$HOME/.local/share/petit/petit.db`. `env` defaults to `Deno.env.get`.
  */
@@ -1018,7 +1059,10 @@ export function defaultDbPath(
   return `${home.replace(/\/+$/, "")}/.local/share/petit/petit.db`;
 }
 
-/** An {@link InMemoryStorage} for `":memory:"`, else a {@link SqliteStorage} on `path`. */
-export function openStorage(path: string): Storage {
-  return path === ":memory:" ? new InMemoryStorage() : new SqliteStorage(path);
+/**
+ * An {@link InMemoryStorage} for `":memory:"`, else a {@link SqliteStorage} on `path` with
+ * `options`.
+ */
+export function openStorage(path: string, options: SqliteStorageOptions = {}): Storage {
+  return path === ":memory:" ? new InMemoryStorage() : new SqliteStorage(path, options);
 }

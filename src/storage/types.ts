@@ -169,15 +169,30 @@ export interface StoredEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * How many runs {@link Storage.listRuns} returns when the query gives no `limit`.
+ * @default 50
+ */
+export const DEFAULT_RUN_LIMIT = 50;
+
 /** Filter for listing runs. */
 export interface RunQuery {
   /** Only runs of this job. */
   job_id?: string;
   /** Only runs with this status. */
   status?: RunStatus;
-  /** Only runs that started strictly before this instant (paging). */
+  /**
+   * Only runs that started strictly before this instant. Paging with it skips the runs of
+   * the page boundary's instant that did not fit on the page; page with `after` instead.
+   */
   before?: number;
-  /** Most runs to return (default 50). */
+  /**
+   * Only runs listed after this one: started earlier, or at the same instant with a smaller
+   * id. Pass the last run of a page to get the next page (keyset paging): each run comes
+   * exactly once, even when many share a `started_at`.
+   */
+  after?: Pick<RunRecord, "started_at" | "id">;
+  /** Most runs to return (default {@link DEFAULT_RUN_LIMIT}). */
   limit?: number;
 }
 
@@ -223,7 +238,7 @@ export interface Storage {
   updateRun(id: string, patch: Partial<Omit<RunRecord, "id" | "job_id">>): void;
   /** The run, or null if unknown (or pruned). */
   getRun(id: string): RunRecord | null;
-  /** Newest first (by `started_at`, then id). */
+  /** Newest first: by `started_at`, then id, both descending. */
   listRuns(query?: RunQuery): RunRecord[];
   /** Runs of a job whose status is `running`. */
   runningRuns(jobId?: string): RunRecord[];

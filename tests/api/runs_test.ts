@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { OpenApiDocument } from "../../src/api/openapi.ts";
 import type { RunView, TaskRunView } from "../../src/core/views.ts";
 import type { RunRecord } from "../../src/storage/types.ts";
 import { alive, type Harness, startHarness, waitFor } from "./helpers.ts";
@@ -216,7 +217,11 @@ Deno.test("runs of a job: newest first, limit, before and status", async () => {
     assert.deepEqual(ofJob.body.runs.map((r) => r.id), ["other"]);
 
     // A loaded job with no runs is an empty list; an unknown job with no runs a 404.
-    assert.deepEqual((await h.json("/api/jobs/slow/runs")).body, { runs: [], count: 0 });
+    assert.deepEqual((await h.json("/api/jobs/slow/runs")).body, {
+      runs: [],
+      count: 0,
+      next_cursor: null,
+    });
     const nope = await h.json("/api/jobs/nope/runs");
     assert.equal(nope.status, 404);
     assert.equal(nope.body.code, "NOT_FOUND");
@@ -225,6 +230,99 @@ Deno.test("runs of a job: newest first, limit, before and status", async () => {
     const gone = await h.json<{ runs: RunView[] }>("/api/jobs/removed-job/runs");
     assert.equal(gone.status, 200);
     assert.deepEqual(gone.body.runs.map((r) => r.id), ["gone1"]);
+  } finally {
+    await h.close();
+  }
+});
+
+type RunList = { runs: RunView[]; count: number; next_cursor: string | null };
+
+/** Follows next_cursor from `path` (which has a query string) to the last page. */
+async function allPages(h: Harness, path: string): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let pages = 0;
+  for (let cursor: string | null = null;;) {
+    const url: string = cursor === null ? path : `${path}&cursor=${cursor}`;
+    const page = await h.json<RunList>(url);
+    assert.equal(page.status, 200, `${url}: ${JSON.stringify(page.body)}`);
+    assert.deepEqual(Object.keys(page.body), ["runs", "count", "next_cursor"]);
+    assert.equal(page.body.count, page.body.runs.length);
+    assert.ok(page.body.count > 0, `${url}: an empty page`);
+    ids.push(...page.body.runs.map((r) => r.id));
+    pages++;
+    assert.ok(pages <= 100, `${path}: the pages never end`);
+    cursor = page.body.next_cursor;
+    if (cursor === null) return { ids, pages };
+  }
+}
+
+Deno.test("run lists page with cursor through 40 runs that started together", async () => {
+  const h = await startHarness();
+  try {
+    // 40 parallel triggers in one millisecond, runs before and after, another job's too.
+    const at = 1_700_000_000_000;
+    const ties = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+    for (const id of ties) h.storage.insertRun(record(id, "quick", at, "completed"));
+    h.storage.insertRun(record("newer", "quick", at + 1000, "failed"));
+    h.storage.insertRun(record("older", "quick", at - 1000, "failed"));
+    h.storage.insertRun(record("zz-other", "failing", at, "failed"));
+    h.storage.updateRun("t07", { status: "failed" });
+    h.storage.flush();
+    const quick = ["newer", ...[...ties].reverse(), "older"];
+
+    // The old way loses the ties that did not fit on the first page.
+    const first = await h.json<RunList>("/api/jobs/quick/runs?limit=7");
+    assert.equal(first.body.count, 7);
+    assert.equal(typeof first.body.next_cursor, "string");
+    const byBefore = await h.json<RunList>(
+      `/api/jobs/quick/runs?limit=7&before=${first.body.runs[6].started_at}`,
+    );
+    assert.deepEqual(byBefore.body.runs.map((r) => r.id), ["older"]);
+
+    // With the cursor: every run once, in order, and the last page says it is the last.
+    assert.deepEqual(await allPages(h, "/api/jobs/quick/runs?limit=7"), { ids: quick, pages: 6 });
+    assert.deepEqual(await allPages(h, "/api/jobs/quick/runs?limit=5"), { ids: quick, pages: 9 });
+    assert.deepEqual(await allPages(h, "/api/runs?job_id=quick&limit=7"), {
+      ids: quick,
+      pages: 6,
+    });
+    const everything = ["newer", "zz-other", ...[...ties].reverse(), "older"];
+    assert.deepEqual(await allPages(h, "/api/runs?limit=6"), { ids: everything, pages: 8 });
+    assert.deepEqual(await allPages(h, "/api/runs?status=failed&limit=2"), {
+      ids: ["newer", "zz-other", "t07", "older"],
+      pages: 2,
+    });
+    // Cursor and before together: both apply.
+    const both = await h.json<RunList>(
+      `/api/jobs/quick/runs?limit=100&before=${at}&cursor=${first.body.next_cursor}`,
+    );
+    assert.deepEqual(both.body.runs.map((r) => r.id), ["older"]);
+    assert.equal(both.body.next_cursor, null);
+
+    // A cursor the server did not make is a 400 that says what is wrong.
+    const bad: [string, RegExp][] = [
+      ["not a cursor!", /^query parameter cursor: not base64url text \(pass next_cursor/],
+      [btoa("[1]"), /^query parameter cursor: not a run position/],
+      ["", /^query parameter cursor: empty/],
+    ];
+    for (const [cursor, message] of bad) {
+      for (const path of ["/api/jobs/quick/runs", "/api/runs"]) {
+        const r = await h.json(`${path}?cursor=${encodeURIComponent(cursor)}`);
+        assert.equal(r.status, 400, `${path} ${cursor}`);
+        assert.equal(r.body.code, "BAD_REQUEST");
+        assert.match(String(r.body.error), message);
+      }
+    }
+
+    // The OpenAPI document describes both.
+    const doc = await h.json<OpenApiDocument>("/api/openapi.json");
+    for (const path of ["/api/jobs/{id}/runs", "/api/runs"]) {
+      const names = doc.body.paths[path].get!.parameters!.map((p) => p.name);
+      assert.ok(names.includes("cursor") && names.includes("before"), path);
+    }
+    const list = doc.body.components.schemas.RunList;
+    assert.deepEqual(list.required, ["runs", "count", "next_cursor"]);
+    assert.deepEqual(list.properties?.next_cursor.type, ["string", "null"]);
   } finally {
     await h.close();
   }

@@ -4,8 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Pt } from "../scheduler/helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const DENO_JSON = new URL("../../deno.json", import.meta.url);
@@ -300,10 +301,85 @@ Deno.test("list: the table has every column; invalid folder exits 1", async () =
   await withJobs({ "a.yaml": job("a", "enabled: maybe") }, async (jobs) => {
     const r = await pt(jobs, "list", jobs, "--json");
     assertExit(r, 1);
-    assert.equal(r.stdout, "");
+    assert.deepEqual(JSON.parse(r.stdout), { jobs: [], count: 0 });
     assert.ok(r.stderr.startsWith(`${join(jobs, "a.yaml")}:2:10: enabled must be true or false`));
+    const plain = await pt(jobs, "list", jobs);
+    assertExit(plain, 1);
+    assert.equal(plain.stdout, "", "no table, and no 'no jobs' either");
   });
 });
+
+// ---- unreadable job files ----
+
+/** A folder with a valid job and a broken symlink named like a job file. */
+async function withBrokenLink(fn: (jobs: string, broken: string) => Promise<void>) {
+  await withJobs({ "good.yaml": job("good") }, async (jobs) => {
+    const broken = join(jobs, "broken.yaml");
+    await Deno.symlink(join(jobs, "gone.yaml"), broken);
+    await fn(jobs, broken);
+  });
+}
+
+Deno.test("validate: an unreadable file is a file:1:1 error, exit 1, not an internal error", async () => {
+  await withBrokenLink(async (jobs, broken) => {
+    const [plain, json] = await Promise.all([
+      pt(jobs, "validate", jobs),
+      pt(jobs, "validate", jobs, "--json"),
+    ]);
+    const message = `cannot read: broken symlink (${join(jobs, "gone.yaml")} does not exist)`;
+    assertExit(plain, 1);
+    assert.equal(plain.stdout, "");
+    assert.deepEqual(plain.stderr.trimEnd().split("\n"), [
+      `${broken}:1:1: ${message}`,
+      "1 error in 1 file",
+    ]);
+    assertExit(json, 1);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      valid: false,
+      jobs: ["good"],
+      errors: [{ file: broken, line: 1, col: 1, message }],
+      count: 1,
+    });
+  });
+});
+
+Deno.test("list: an unreadable file is reported (exit 1) and the other jobs are listed", async () => {
+  await withBrokenLink(async (jobs, broken) => {
+    const [plain, json] = await Promise.all([
+      pt(jobs, "list", jobs),
+      pt(jobs, "list", jobs, "--json"),
+    ]);
+    for (const r of [plain, json]) {
+      assertExit(r, 1);
+      assert.ok(r.stderr.startsWith(`${broken}:1:1: cannot read: broken symlink`), show(r));
+      assert.doesNotMatch(r.stderr, /PETIT_DEBUG/);
+    }
+    assert.deepEqual(plain.stdout.trimEnd().split("\n").map((l) => l.split(/\s{2,}/)[0]), [
+      "ID",
+      "good",
+    ]);
+    assert.deepEqual(JSON.parse(json.stdout).jobs.map((j: { id: string }) => j.id), ["good"]);
+  });
+});
+
+Deno.test("run: starts with the other jobs and logs an unreadable file like an invalid one", async () => {
+  await withBrokenLink(async (jobs, broken) => {
+    const run = new Pt(["run", jobs, "--db", ":memory:", "--no-api"], dirname(jobs));
+    try {
+      await run.ready();
+      assert.match(run.stderr, new RegExp(`ERROR +${escape(broken)}:1:1: cannot read: broken`));
+      assert.match(run.stderr, /1 error\(s\) in job files; those jobs are not loaded/);
+      assert.match(run.stderr, /petit started: 1 job\(s\)/);
+    } finally {
+      const exit = await run.stop();
+      assert.equal(exit.code, 0, exit.stderr);
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 // ---- next ----
 

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SqliteStorage } from "../../src/storage/sqlite.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PERMISSIONS = [
@@ -193,13 +194,16 @@ function sorted(keys: string[]): string[] {
   return [...keys].sort();
 }
 
-async function runs(e: Env, ...args: string[]): Promise<{ runs: RunJson[]; count: number }> {
+async function runs(
+  e: Env,
+  ...args: string[]
+): Promise<{ runs: RunJson[]; count: number; next_cursor: string | null }> {
   const body = await ptJson(e, ["runs", ...args]);
-  assert.deepEqual(Object.keys(body), ["runs", "count"]);
+  assert.deepEqual(Object.keys(body), ["runs", "count", "next_cursor"]);
   const list = body.runs as RunJson[];
   assert.equal(body.count, list.length);
   for (const r of list) assert.deepEqual(sorted(Object.keys(r)), sorted(RUN_KEYS));
-  return { runs: list, count: body.count as number };
+  return { runs: list, count: body.count as number, next_cursor: body.next_cursor as string };
 }
 
 async function showRun(e: Env, runId: string): Promise<RunJson & { tasks: TaskJson[] }> {
@@ -231,6 +235,23 @@ async function waitPidGone(pid: number, ms = 7000): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** The names in a folder, sorted. */
+async function names(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) out.push(entry.name);
+  return out.sort();
 }
 
 function killQuietly(pid: number): void {
@@ -346,8 +367,8 @@ Deno.test("trigger: unknown job id and usage errors exit 2, invalid job files ex
       assertExit(r, 2);
       assert.ok(r.stderr.trim() !== "", `a hint on stderr for ${args.join(" ")}`);
     }
-    // Nothing ran.
-    assert.equal((await runs(e)).count, 0);
+    // Nothing ran, so nothing was created.
+    assert.equal(await exists(e.db), false);
 
     await Deno.writeTextFile(
       join(e.jobs, "typo.yaml"),
@@ -356,7 +377,7 @@ Deno.test("trigger: unknown job id and usage errors exit 2, invalid job files ex
     const invalid = await pt(e, ["trigger", e.jobs, "pipeline", "--db", e.db]);
     assertExit(invalid, 1);
     assert.match(invalid.stderr, /typo\.yaml:4:5: unknown key "comand"/);
-    assert.equal((await runs(e)).count, 0);
+    assert.equal(await exists(e.db), false);
   });
 });
 
@@ -490,6 +511,72 @@ tasks:
   });
 });
 
+Deno.test("runs --cursor pages through 40 runs that started together, each once", async () => {
+  await withJobs({}, async (e) => {
+    // 40 parallel triggers in one millisecond, between two other runs.
+    const at = Date.UTC(2026, 0, 1);
+    const ties = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+    const store = new SqliteStorage(e.db);
+    try {
+      const insert = (id: string, startedAt: number) =>
+        store.insertRun({
+          id,
+          job_id: "burst",
+          status: "completed",
+          trigger: "api",
+          reason: null,
+          scheduled_for: null,
+          started_at: startedAt,
+          ended_at: startedAt + 5,
+          duration_ms: 5,
+          error: null,
+          retry_of: null,
+        });
+      for (const id of ties) insert(id, at);
+      insert("newer", at + 1000);
+      insert("older", at - 1000);
+    } finally {
+      store.close();
+    }
+    const expected = ["newer", ...[...ties].reverse(), "older"];
+
+    // --json: next_cursor leads through every run once; null on the last page.
+    const seen: string[] = [];
+    let page = await runs(e, "-n", "9");
+    for (let pages = 1;; pages++) {
+      assert.ok(page.count > 0 && pages <= 5, `page ${pages}: ${JSON.stringify(page)}`);
+      seen.push(...page.runs.map((r) => r.id));
+      if (page.next_cursor === null) break;
+      page = await runs(e, "-n", "9", "--cursor", page.next_cursor);
+    }
+    assert.deepEqual(seen, expected);
+    const ofJob = await runs(e, "--job", "burst", "-n", "40");
+    assert.deepEqual(ofJob.runs.map((r) => r.id), expected.slice(0, 40));
+    const rest = await runs(e, "--job", "burst", "-n", "40", "--cursor", ofJob.next_cursor!);
+    assert.deepEqual([rest.runs.map((r) => r.id), rest.next_cursor], [["t00", "older"], null]);
+
+    // Text: the table on stdout, the way on to the next page on stderr; none on the last.
+    const text = await pt(e, ["runs", "-n", "41", "--db", e.db]);
+    assertExit(text, 0);
+    const lines = text.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^RUN +JOB +STATUS +TRIGGER +STARTED +DURATION +ERROR$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/ +/)[0]), expected.slice(0, 41));
+    const hint = text.stderr.match(/^more runs: repeat with --cursor (\S+)$/m);
+    assert.ok(hint, show(text));
+    const last = await pt(e, ["runs", "-n", "41", "--cursor", hint[1], "--db", e.db]);
+    assertExit(last, 0);
+    assert.deepEqual(last.stdout.trimEnd().split("\n").slice(1).map((l) => l.split(/ +/)[0]), [
+      "older",
+    ]);
+    assert.equal(last.stderr, "");
+
+    // A cursor pt did not print is a usage error that says what is wrong.
+    const bad = await pt(e, ["runs", "--cursor", "not a cursor", "--db", e.db]);
+    assertExit(bad, 2);
+    assert.match(bad.stderr, /^error: --cursor: not base64url text \(pass next_cursor/m);
+  });
+});
+
 Deno.test("PETIT_DB chooses the database; --db wins over it", async () => {
   await withJobs({ "pipeline.yaml": PIPELINE }, async (e) => {
     const fromEnv = join(e.root, "env.db");
@@ -503,13 +590,117 @@ Deno.test("PETIT_DB chooses the database; --db wins over it", async () => {
 
     const other = join(e.root, "other.db");
     const viaFlag = await pt(e, ["runs", "--json", "--db", other], { PETIT_DB: fromEnv });
-    assertExit(viaFlag, 0);
-    assert.equal(JSON.parse(viaFlag.stdout).count, 0, "--db overrides PETIT_DB");
+    assertExit(viaFlag, 2);
+    assert.match(viaFlag.stderr, /^error: no database at .*other\.db/, "--db overrides PETIT_DB");
 
     // Neither: the default file under $XDG_DATA_HOME.
     const dflt = await pt(e, ["trigger", e.jobs, "pipeline", "-q"]);
     assertExit(dflt, 0);
     assert.ok((await Deno.stat(join(e.root, ".data", "petit", "petit.db"))).isFile);
+  });
+});
+
+// ---- which database: nothing is created by reading ----
+
+/** Every command that only reads the database, plus retry (which needs a run in it). */
+function readers(e: Env): string[][] {
+  return [
+    ["runs"],
+    ["runs", "--json"],
+    ["show", "some-run"],
+    ["logs", "some-run"],
+    ["why", "pipeline"],
+    ["status"],
+    ["status", "--json"],
+    ["retry", e.jobs, "some-run"],
+  ];
+}
+
+Deno.test("runs/show/logs/why/status/retry: a missing database is exit 2, nothing created", async () => {
+  await withJobs({ "pipeline.yaml": PIPELINE }, async (e) => {
+    const before = await names(e.root);
+    await Promise.all(
+      readers(e).map(async (args) => {
+        const ways: [string[], Record<string, string>][] = [
+          [[...args, "--db", "typo.db"], {}],
+          [args, { PETIT_DB: "typo.db" }],
+        ];
+        for (const [argv, env] of ways) {
+          const r = await pt(e, argv, env);
+          assertExit(r, 2);
+          assert.equal(r.stdout, "", `${args.join(" ")}: nothing on stdout`);
+          assert.equal(
+            r.stderr.split("\n")[0],
+            "error: no database at typo.db (pt run or pt trigger creates it; check --db and " +
+              "PETIT_DB)",
+          );
+        }
+        // The default location: its folders are not made either.
+        const dflt = await pt(e, args);
+        assertExit(dflt, 2);
+        assert.match(dflt.stderr, /^error: no database at .*\/\.data\/petit\/petit\.db /);
+      }),
+    );
+    assert.deepEqual(await names(e.root), before, "no database, side file or folder");
+
+    // :memory: has nothing in it, and that is fine.
+    const memory = await pt(e, ["runs", "--db", ":memory:"]);
+    assertExit(memory, 0);
+    assert.equal(memory.stdout, "no runs\n");
+  });
+});
+
+Deno.test("runs/show/logs/why/status: reading leaves the database and its folder as they were", async () => {
+  await withJobs({ "pipeline.yaml": PIPELINE }, async (e) => {
+    const t = await pt(e, ["trigger", e.jobs, "pipeline", "-q", "--db", e.db]);
+    assertExit(t, 0);
+    const runId = t.stdout.match(/^run (\S+) completed/m)?.[1];
+    assert.ok(runId, show(t));
+    const files = await names(e.root);
+    assert.deepEqual(files.filter((f) => f.startsWith("petit.db")), ["petit.db"]);
+    const bytes = await Deno.readFile(e.db);
+    for (
+      const args of [["runs"], ["show", runId], ["logs", runId], ["why", "pipeline"], ["status"]]
+    ) {
+      const r = await pt(e, [...args, "--db", e.db]);
+      assertExit(r, 0);
+    }
+    assert.deepEqual(await names(e.root), files, "no -wal or -shm file left behind");
+    assert.deepEqual(await Deno.readFile(e.db), bytes, "the file is unchanged");
+  });
+});
+
+Deno.test("an explicit --db or PETIT_DB in a missing folder is exit 2 for every command", async () => {
+  await withJobs({ "pipeline.yaml": PIPELINE }, async (e) => {
+    const db = join(e.root, "missing", "dir", "petit.db");
+    const writers = [
+      ["trigger", e.jobs, "pipeline"],
+      ["run", e.jobs, "--no-api"],
+    ];
+    const folderError = `error: database folder not found: ${join(e.root, "missing", "dir")} ` +
+      "(create it first, or fix the path given in --db, PETIT_DB or the config file)";
+    await Promise.all([
+      ...writers.flatMap((args) => [
+        pt(e, [...args, "--db", db]),
+        pt(e, args, { PETIT_DB: db }),
+      ]).map(async (run) => {
+        const r = await run;
+        assertExit(r, 2);
+        assert.ok(r.stderr.includes(folderError), show(r));
+      }),
+      ...readers(e).map(async (args) => {
+        const r = await pt(e, [...args, "--db", db]);
+        assertExit(r, 2);
+        assert.match(r.stderr, /^error: no database at /);
+      }),
+    ]);
+    assert.equal(await exists(join(e.root, "missing")), false, "no folder was made");
+    assert.equal(await exists(join(e.root, ".data")), false);
+
+    // A folder is not a database file.
+    const folder = await pt(e, ["trigger", e.jobs, "pipeline", "--db", e.jobs]);
+    assertExit(folder, 2);
+    assert.equal(folder.stderr, `error: ${e.jobs} is a folder; --db needs a database file\n`);
   });
 });
 
@@ -537,7 +728,7 @@ ${
   await withJobs({ "one.yaml": slowJob("one"), "two.yaml": slowJob("two") }, async (e) => {
     // Create the schema first so both start on an existing file (the race on creation is
     // covered by the storage tests; here it is the runs that overlap).
-    assertExit(await pt(e, ["runs", "--db", e.db]), 0);
+    new SqliteStorage(e.db).close();
     const procs = ["one", "two"].map((job) =>
       ptCommand(e.root, ["trigger", e.jobs, job, "--db", e.db]).output()
     );

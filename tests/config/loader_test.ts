@@ -2,15 +2,29 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatConfigError, JobsDirError } from "../../src/config/errors.ts";
 import {
+  analyzeClaimed,
   jobDir,
   listJobFiles,
   loadJobsDir,
-  loadJobTexts,
+  loadJobTexts as loadTexts,
   type LoadResult,
 } from "../../src/config/loader.ts";
 import type { CommandSpec, JobSpec, TaskSpec } from "../../src/core/model.ts";
+import { jsonSchemaErrors } from "./helpers.ts";
 
 // ---- helpers ----
+
+/**
+ * The loader's loadJobTexts, plus a check that the JSON Schema given to editors accepts every
+ * file the loader accepts, so a schema that is stricter than the loader fails these tests.
+ */
+function loadJobTexts(sources: readonly { file: string; text: string }[]): LoadResult {
+  const result = loadTexts(sources);
+  result.files.forEach((f, i) => {
+    if (f.job) assert.deepEqual(jsonSchemaErrors(sources[i].text), [], `${f.file} (JSON Schema)`);
+  });
+  return result;
+}
 
 /** A YAML text from lines (easier to count lines and columns in). */
 function yaml(...lines: string[]): string {
@@ -868,5 +882,81 @@ Deno.test("folder: missing folder or a file instead of a folder is a JobsDirErro
       assert.match(err.message, /not a folder/);
       return true;
     });
+  });
+});
+
+// ---- unreadable files ----
+
+/**
+ * Job files that exist in the listing but cannot be read: a broken symlink, a symlink to a
+ * folder, a symlink loop and, unless running as root (who reads anything), a file with mode
+ * 000. Returns the names expected in the error list, sorted.
+ */
+async function writeUnreadable(dir: string): Promise<string[]> {
+  await Deno.symlink(join(dir, "gone.yaml"), join(dir, "broken.yaml"));
+  await Deno.mkdir(join(dir, "folder"));
+  await Deno.symlink(join(dir, "folder"), join(dir, "folder.yaml"));
+  await Deno.symlink(join(dir, "loop.yaml"), join(dir, "loop.yaml"));
+  const names = ["broken.yaml", "folder.yaml", "loop.yaml"];
+  if (Deno.uid() !== 0) {
+    await Deno.writeTextFile(join(dir, "secret.yaml"), yaml("id: secret", ...TASKS));
+    await Deno.chmod(join(dir, "secret.yaml"), 0o000);
+    names.push("secret.yaml");
+  }
+  return names;
+}
+
+Deno.test("loadJobsDir: an unreadable file is a positioned error; the other jobs load", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "good.yaml"), yaml("id: good", ...TASKS));
+    const names = await writeUnreadable(dir);
+    const result = await loadJobsDir(dir);
+    assert.deepEqual(result.jobs.map((j) => j.id), ["good"]);
+    assertErrorList(result, names.map((name) => [`${join(dir, name)}:1:1`, "cannot read: "]));
+    const message = (name: string) =>
+      result.errors.find((e) => e.file === join(dir, name))?.message;
+    assert.equal(
+      message("broken.yaml"),
+      `cannot read: broken symlink (${join(dir, "gone.yaml")} does not exist)`,
+    );
+    assert.equal(message("folder.yaml"), "cannot read: it is a folder");
+    assert.equal(message("loop.yaml"), "cannot read: symlink loop");
+    if (names.includes("secret.yaml")) {
+      assert.equal(message("secret.yaml"), "cannot read: permission denied");
+    }
+    const broken = result.files.find((f) => f.file === join(dir, "broken.yaml"));
+    assert.deepEqual(broken && { jobId: broken.jobId, job: broken.job }, {
+      jobId: null,
+      job: null,
+    });
+  });
+});
+
+Deno.test("loadJobsDir: unreadable files in a big folder (parse workers) are errors too", async () => {
+  await withTempDir(async (dir) => {
+    const count = 250;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const id = `job_${String(i).padStart(3, "0")}`;
+        return Deno.writeTextFile(join(dir, `${id}.yaml`), yaml(`id: ${id}`, ...TASKS));
+      }),
+    );
+    const names = await writeUnreadable(dir);
+    const result = await loadJobsDir(dir);
+    assert.equal(result.jobs.length, count);
+    assertErrorList(result, names.map((name) => [`${join(dir, name)}:1:1`, "cannot read: "]));
+  });
+});
+
+Deno.test("analyzeClaimed: a parse worker returns an unreadable file as its error", async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, "broken.yaml");
+    await Deno.symlink(join(dir, "gone.yaml"), file);
+    const [[i, result]] = analyzeClaimed([file], new Int32Array(new SharedArrayBuffer(4)));
+    assert.equal(i, 0);
+    assert.deepEqual(result.errors.map(formatConfigError), [
+      `${file}:1:1: cannot read: broken symlink (${join(dir, "gone.yaml")} does not exist)`,
+    ]);
+    assert.equal(result.data, null);
   });
 });

@@ -11,6 +11,7 @@ import {
   SlotTakenError,
   SqliteStorage,
 } from "../../src/storage/sqlite.ts";
+import { decodeRunCursor, listRunPage } from "../../src/storage/run_page.ts";
 import type { AttemptRecord, RunRecord, Storage, TaskRunRecord } from "../../src/storage/types.ts";
 
 // ---- fixtures ----
@@ -177,6 +178,79 @@ for (const [name, make] of backends) {
     assert.deepEqual(ids({ limit: 2 }), ["b2", "a3"]);
     assert.deepEqual(ids({ limit: 0 }), []);
     assert.deepEqual(ids({ job_id: "zzz" }), []);
+  });
+
+  test("listRuns pages with after through runs that share started_at, each run once", (s) => {
+    // 40 parallel triggers in one millisecond, between two other runs; another job's run
+    // at the same instant must stay out.
+    const ties = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+    for (const id of ties) s.insertRun(run(id, { started_at: 5_000 }));
+    s.insertRun(run("newer", { started_at: 6_000 }));
+    s.insertRun(run("older", { started_at: 4_000 }));
+    s.insertRun(run("other", { job_id: "other", started_at: 5_000 }));
+    const expected = ["newer", ...[...ties].reverse(), "older"];
+
+    // Paging by before = started_at loses the 34 ties that did not fit on page one.
+    const first = s.listRuns({ job_id: "job", limit: 7 });
+    const byBefore = s.listRuns({ job_id: "job", before: first.at(-1)!.started_at });
+    assert.deepEqual(byBefore.map((r) => r.id), ["older"]);
+
+    for (const limit of [1, 7, 41, 42, 100]) {
+      const seen: string[] = [];
+      let page = s.listRuns({ job_id: "job", limit });
+      while (page.length > 0) {
+        seen.push(...page.map((r) => r.id));
+        assert.ok(seen.length <= expected.length, `runs repeat at limit ${limit}: ${seen}`);
+        page = s.listRuns({ job_id: "job", limit, after: page.at(-1)! });
+      }
+      assert.deepEqual(seen, expected, `limit ${limit}`);
+    }
+    // A position that is not a stored run works too, and combines with the filters.
+    assert.deepEqual(
+      s.listRuns({ job_id: "job", after: { started_at: 5_000, id: "t05x" } }).map((r) => r.id),
+      ["t05", "t04", "t03", "t02", "t01", "t00", "older"],
+    );
+    s.updateRun("t03", { status: "failed" });
+    s.updateRun("older", { status: "failed" });
+    assert.deepEqual(
+      s.listRuns({ status: "failed", after: { started_at: 5_000, id: "t04" } }).map((r) => r.id),
+      ["t03", "older"],
+    );
+    assert.deepEqual(s.listRuns({ after: { started_at: 5_000, id: "t00" }, before: 4_000 }), []);
+    // Across jobs the other job's run takes its place among the ties ("other" < "t00").
+    assert.deepEqual(
+      s.listRuns({ after: { started_at: 5_000, id: "t01" } }).map((r) => r.id),
+      ["t00", "other", "older"],
+    );
+  });
+
+  test("listRunPage: next_cursor walks every run once and is null on the last page", (s) => {
+    const ties = Array.from({ length: 40 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+    for (const id of ties) s.insertRun(run(id, { started_at: 5_000 }));
+    s.insertRun(run("newer", { started_at: 6_000 }));
+    s.insertRun(run("older", { started_at: 4_000 }));
+    const expected = ["newer", ...[...ties].reverse(), "older"];
+
+    // 42 runs: at limit 7, six full pages, and the sixth says it is the last (no empty one).
+    for (const limit of [1, 5, 7, 42, 50]) {
+      const seen: string[] = [];
+      const counts: number[] = [];
+      let page = listRunPage(s, { limit });
+      for (;;) {
+        seen.push(...page.runs.map((r) => r.id));
+        counts.push(page.runs.length);
+        assert.ok(seen.length <= expected.length, `runs repeat at limit ${limit}: ${seen}`);
+        if (page.next_cursor === null) break;
+        assert.match(page.next_cursor, /^[A-Za-z0-9_-]+$/);
+        page = listRunPage(s, { limit, after: decodeRunCursor(page.next_cursor) });
+      }
+      assert.deepEqual(seen, expected, `limit ${limit}`);
+      assert.equal(counts.length, Math.ceil(42 / limit), `pages at limit ${limit}`);
+      assert.ok(counts.every((n) => n > 0), `no empty page at limit ${limit}`);
+    }
+    assert.deepEqual(listRunPage(s, { job_id: "nope" }), { runs: [], next_cursor: null });
+    assert.equal(listRunPage(s).runs.length, 42);
+    assert.equal(listRunPage(s).next_cursor, null);
   });
 
   test("listRuns returns 50 by default and pages with before", (s) => {
@@ -796,6 +870,16 @@ Deno.test("sqlite: reads among 100,000 runs are fast", async () => {
         () => s.listRuns({ job_id: "job-7", before: 50_000, limit: 50 }),
       );
       assert.equal(page[0].id, "run-49987");
+      const next = time(
+        "listRuns(job, after)",
+        () => s.listRuns({ job_id: "job-7", after: page.at(-1)!, limit: 50 }),
+      );
+      assert.equal(next[0].id, "run-48987");
+      const deep = time(
+        "listRuns(after)",
+        () => s.listRuns({ after: { started_at: 20_000, id: "run-20000" }, limit: 50 }),
+      );
+      assert.equal(deep[0].id, "run-19999");
       assert.equal(time("listRuns()", () => s.listRuns()).length, 50);
       assert.equal(time("runningRuns(job)", () => s.runningRuns("job-7")).length, 1);
       assert.equal(time("runningRuns()", () => s.runningRuns()).length, 20);
@@ -830,6 +914,30 @@ Deno.test("openStorage picks memory for :memory:, SQLite otherwise", async () =>
     const s = openStorage(`${dir}/x.db`);
     assert.ok(s instanceof SqliteStorage);
     s.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStorage create: false: a missing file is NotFound and nothing is created", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "petit-storage-" });
+  const names = async () => (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  try {
+    for (const path of [`${dir}/x.db`, `${dir}/sub/x.db`]) {
+      assert.throws(
+        () => new SqliteStorage(path, { create: false }),
+        (err: unknown) => err instanceof Deno.errors.NotFound && err.message.includes(path),
+      );
+    }
+    assert.deepEqual(await names(), []);
+
+    const writer = new SqliteStorage(`${dir}/x.db`);
+    writer.insertRun(run("r1"));
+    writer.close();
+    const reader = openStorage(`${dir}/x.db`, { create: false });
+    assert.equal(reader.getRun("r1")?.id, "r1");
+    reader.close();
+    assert.deepEqual(await names(), ["x.db"], "no -wal or -shm file left behind");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { JobDependency, JobSpec, TaskCondition } from "../../core/model.ts";
 import { jobListView, type JobView, runListView, type RunView, runView } from "../../core/views.ts";
+import { listRunPage } from "../../storage/run_page.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { blankBodyIsEmptyObject, jsonBody, query } from "../validation.ts";
@@ -82,10 +83,10 @@ export function jobRoutes(deps: ApiDeps): Hono {
 
   app.get("/api/jobs/:id/runs", query(runsQuerySchema), (c) => {
     const id = c.req.param("id");
-    const runs = s.storage.listRuns(runQuery(c.req.valid("query"), id));
+    const page = listRunPage(s.storage, runQuery(c.req.valid("query"), id));
     // A job removed from the files keeps its history: 404 only when there is nothing at all.
-    if (runs.length === 0 && !s.job(id)) requireJob(deps, id);
-    return c.json(runListView(runs));
+    if (page.runs.length === 0 && !s.job(id)) requireJob(deps, id);
+    return c.json(runListView(page));
   });
 
   app.post("/api/jobs/:id/trigger", blankBodyIsEmptyObject, jsonBody(triggerBody), (c) => {

@@ -13,6 +13,7 @@ import {
   runListView,
   taskListView,
 } from "../../core/views.ts";
+import { listRunPage } from "../../storage/run_page.ts";
 import type { RunRecord } from "../../storage/types.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
@@ -74,7 +75,7 @@ export function runRoutes(deps: ApiDeps): Hono {
 
   app.get("/api/runs", query(allRunsQuery), (c) => {
     const q = c.req.valid("query");
-    return c.json(runListView(storage.listRuns(runQuery(q, q.job_id))));
+    return c.json(runListView(listRunPage(storage, runQuery(q, q.job_id))));
   });
 
   app.get("/api/runs/:id", (c) => {

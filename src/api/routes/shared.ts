@@ -8,23 +8,35 @@
 import { z } from "zod";
 import type { JobSpec } from "../../core/model.ts";
 import { type JobView, jobView } from "../../core/views.ts";
-import { RUN_STATUSES, type RunQuery, type RunStatus } from "../../storage/types.ts";
+import {
+  DEFAULT_RUN_LIMIT,
+  RUN_STATUSES,
+  type RunQuery,
+  type RunStatus,
+} from "../../storage/types.ts";
 import { type ApiDeps, engineOf } from "../deps.ts";
 import { ApiError } from "../errors.ts";
-import { intParam } from "../validation.ts";
+import { cursorParam, intParam } from "../validation.ts";
 
 export { RUN_STATUSES };
 
-/** `limit`, `status` and `before` of a run listing. */
+/** `limit`, `status`, `before` and `cursor` of a run listing. */
 export const runsQuerySchema = z.strictObject({
   limit: intParam(1, 1000).optional(),
   status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(),
   before: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  cursor: cursorParam().optional(),
 });
 
 /** The storage query of a validated run listing. */
 export function runQuery(q: z.output<typeof runsQuerySchema>, jobId?: string): RunQuery {
-  return { job_id: jobId, status: q.status, before: q.before, limit: q.limit ?? 50 };
+  return {
+    job_id: jobId,
+    status: q.status,
+    before: q.before,
+    after: q.cursor,
+    limit: q.limit ?? DEFAULT_RUN_LIMIT,
+  };
 }
 
 /** A job as served: enabled from the scheduler, next run from the engine when there is one. */

@@ -7,6 +7,12 @@
 import type { Command } from "commander";
 import { formatDuration } from "../../core/duration.ts";
 import { attemptLogView, runDetailView, runListView } from "../../core/views.ts";
+import {
+  decodeRunCursor,
+  InvalidCursorError,
+  listRunPage,
+  type RunKey,
+} from "../../storage/run_page.ts";
 import { RUN_STATUSES, type RunRecord, type RunStatus, type Storage } from "../../storage/types.ts";
 import { ExitCode, formatLocal, positiveInt, printJson, table, UsageError } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
@@ -20,21 +26,32 @@ export function registerInspect(program: Command): void {
     .option("--job <id>", "only runs of this job")
     .option("--status <status>", `only runs with this status (${STATUSES.join(", ")})`)
     .option("-n, --limit <N>", "how many runs", "20")
+    .option("--cursor <cursor>", "the next page: the cursor the previous page printed")
     .option("--db <path>", DB_HELP)
-    .option("--json", "print {runs, count} as JSON")
+    .option("--json", "print {runs, count, next_cursor} as JSON")
     .action(
-      (flags: { job?: string; status?: string; limit: string; db?: string; json?: boolean }) => {
+      (flags: {
+        job?: string;
+        status?: string;
+        limit: string;
+        cursor?: string;
+        db?: string;
+        json?: boolean;
+      }) => {
         const limit = positiveInt("--limit", flags.limit);
         if (flags.status !== undefined && !STATUSES.includes(flags.status as RunStatus)) {
           throw new ExitCode(usage(`--status must be one of ${STATUSES.join(", ")}`));
         }
+        const after = flags.cursor === undefined ? undefined : cursorFlag(flags.cursor);
         withStore(flags.db, (storage) => {
-          const runs = storage.listRuns({
+          const page = listRunPage(storage, {
             job_id: flags.job,
             status: flags.status as RunStatus | undefined,
+            after,
             limit,
           });
-          if (flags.json) return printJson(runListView(runs));
+          if (flags.json) return printJson(runListView(page));
+          const { runs, next_cursor } = page;
           if (runs.length === 0) return console.log("no runs");
           console.log(table(
             ["RUN", "JOB", "STATUS", "TRIGGER", "STARTED", "DURATION", "ERROR"],
@@ -48,6 +65,8 @@ export function registerInspect(program: Command): void {
               r.error ?? r.reason ?? "",
             ]),
           ));
+          // On stderr, so the table alone goes down a pipe.
+          if (next_cursor !== null) console.error(`more runs: repeat with --cursor ${next_cursor}`);
         });
       },
     );
@@ -153,13 +172,23 @@ export function registerInspect(program: Command): void {
     });
 }
 
+/** The run a `--cursor` points after; a cursor that is not one is a usage error. */
+function cursorFlag(cursor: string): RunKey {
+  try {
+    return decodeRunCursor(cursor);
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw new UsageError(`--cursor: ${err.reason}`);
+    throw err;
+  }
+}
+
 function usage(message: string): number {
   console.error(`error: ${message}`);
   return 2;
 }
 
 function withStore(flag: string | undefined, use: (storage: Storage) => void): void {
-  const storage = openStore(dbPath(flag));
+  const storage = openStore(dbPath(flag), { existing: true });
   try {
     use(storage);
   } finally {

@@ -23,7 +23,7 @@ export function registerRetry(program: Command): void {
     .action(async (dir: string, runId: string, flags: { db?: string; maxTasks: string }) => {
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const jobs = await loadValidJobs(dir);
-      const storage = openStore(dbPath(flags.db));
+      const storage = openStore(dbPath(flags.db), { existing: true });
       const scheduler = new Scheduler(jobs, { storage, maxTasks });
       const stop = printProgress(scheduler.bus);
       try {

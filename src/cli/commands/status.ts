@@ -118,7 +118,7 @@ async function remoteStatus(url: string, json: boolean): Promise<void> {
 }
 
 function localStatus(path: string, json: boolean): void {
-  const storage = openStore(path);
+  const storage = openStore(path, { existing: true });
   let status: LocalStatus;
   try {
     const latest = new Map<string, RunView>();

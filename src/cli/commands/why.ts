@@ -21,7 +21,7 @@ export function registerWhy(program: Command): void {
     .option("--json", "print {job_id, enabled, slots: [...]} as JSON")
     .action((jobId: string, flags: { limit: string; db?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", flags.limit);
-      const storage = openStore(dbPath(flags.db));
+      const storage = openStore(dbPath(flags.db), { existing: true });
       try {
         const slots = storage.listSlots(jobId, limit);
         const enabled = storage.jobEnabled(jobId);
