@@ -3,6 +3,10 @@
  * condition holds (no waves), within the per-run task limit. The runner only publishes
  * events; storage and terminal output are subscribers of the bus.
  *
+ * How one attempt runs is a {@linkcode RunAttempt} picked by task type (`attempt/`);
+ * retries and the task's events are `task_attempts.ts`. Needs --allow-write for the run's
+ * scratch folder (a temp dir), plus what the attempts need (processes: --allow-run, …).
+ *
  * @module
  */
 
@@ -10,37 +14,30 @@ import { join } from "node:path";
 import type { JobSpec, TaskInput, TaskSpec } from "../core/model.ts";
 import type { TemplateContext } from "../core/template.ts";
 import type { EventBus } from "../events/bus.ts";
-import type { AttemptLogs } from "../events/types.ts";
 import type { RunStatus, RunTrigger } from "../storage/types.ts";
-import { prepareCommand, readOutputs } from "./command.ts";
-import { runProcess } from "./process.ts";
+import { type AttemptResult, type RunAttempt, runAttemptByType } from "./attempt/mod.ts";
+import { runTaskAttempts, type TaskOutcome } from "./task_attempts.ts";
 
-/** Final state of one task in a run. */
-export type TaskOutcomeStatus = "completed" | "failed" | "skipped" | "cancelled";
+export type { TaskOutcome, TaskOutcomeStatus } from "./task_attempts.ts";
 
-/** What a task ended with. */
-export interface TaskOutcome {
-  /** How it ended. */
-  readonly status: TaskOutcomeStatus;
-  /** Executions made (1 = no retry). */
-  readonly attempts: number;
-  /** Exit code, or null when none. */
-  readonly exitCode: number | null;
-  /** Why it failed, or null. */
-  readonly error: string | null;
-  /** Captured standard output (kept part). */
-  readonly stdout: string;
-  /** `key=value` outputs. */
-  readonly outputs: Readonly<Record<string, string>>;
-}
+/**
+ * Concurrent tasks in one run, unless `ExecuteOptions.maxTasks` says otherwise.
+ *
+ * @default {4}
+ */
+export const DEFAULT_MAX_TASKS = 4;
 
 /** Everything needed to execute one run. */
 export interface ExecuteOptions {
+  /** The job whose DAG runs. */
   readonly job: JobSpec;
+  /** The run's id (events, `PETIT_RUN_ID`, the scratch folder's name). */
   readonly runId: string;
+  /** What started the run, for `job_started`. */
   readonly trigger: RunTrigger;
+  /** Where the run's events go. */
   readonly bus: EventBus;
-  /** Concurrent tasks in this run (default 4). */
+  /** Concurrent tasks in this run; {@linkcode DEFAULT_MAX_TASKS} when absent. */
   readonly maxTasks?: number;
   /** Cancels the run: no new task starts, running process groups are terminated. */
   readonly signal?: AbortSignal;
@@ -48,14 +45,19 @@ export interface ExecuteOptions {
   readonly baseEnv?: Readonly<Record<string, string>>;
   /** The schedule slot, exported as PETIT_SCHEDULED_FOR. */
   readonly scheduledFor?: number | null;
-  /** Bytes kept per stream per attempt (default 1 MiB). */
+  /** Bytes kept per stream per attempt; `DEFAULT_MAX_LOG_BYTES` (1 MiB) when absent. */
   readonly maxLogBytes?: number;
-  /** SIGTERM → SIGKILL delay for timeouts and cancellation (default 5 s). */
+  /** SIGTERM → SIGKILL delay for timeouts and cancellation; `DEFAULT_KILL_GRACE_MS` (5 s). */
   readonly killGraceMs?: number;
   /** Tasks that already succeeded in an earlier run (retry): not run again. */
   readonly kept?: ReadonlyMap<string, TaskInput>;
   /** Receives each complete line of task output as it arrives. */
   readonly onLine?: (taskId: string, stream: "stdout" | "stderr", line: string) => void;
+  /**
+   * Runs one attempt of a task; {@linkcode runAttemptByType} (processes for command tasks,
+   * code for TypeScript tasks) when absent. Tests pass a fake to drive the DAG alone.
+   */
+  readonly runAttempt?: RunAttempt;
 }
 
 /** The result of a run. */
@@ -86,6 +88,7 @@ class RunExecution {
   readonly #inputs = new Map<string, TaskInput>();
   readonly #ready: string[] = [];
   readonly #maxTasks: number;
+  readonly #runAttempt: RunAttempt;
   #running = 0;
   #runDir: string | null = null;
   /** pt's environment, read once per run (Deno.env.toObject() per task: ~40 µs each). */
@@ -95,7 +98,8 @@ class RunExecution {
   constructor(options: ExecuteOptions) {
     this.#o = options;
     this.#tasks = new Map(options.job.tasks.map((t) => [t.id, t]));
-    this.#maxTasks = Math.max(1, options.maxTasks ?? 4);
+    this.#maxTasks = Math.max(1, options.maxTasks ?? DEFAULT_MAX_TASKS);
+    this.#runAttempt = options.runAttempt ?? runAttemptByType;
     for (const task of options.job.tasks) {
       this.#waiting.set(task.id, task.dependsOn.length);
       for (const dep of task.dependsOn) {
@@ -274,160 +278,54 @@ class RunExecution {
   async #runTask(task: TaskSpec): Promise<TaskOutcome> {
     this.#active.add(task.id);
     try {
-      return await this.#attempts(task);
+      return await runTaskAttempts(task, {
+        bus: this.#o.bus,
+        jobId: this.#o.job.id,
+        runId: this.#o.runId,
+        signal: this.#o.signal,
+        attempt: (attempt) => this.#attempt(task, attempt),
+      });
     } finally {
       this.#active.delete(task.id);
     }
   }
 
-  async #attempts(task: TaskSpec): Promise<TaskOutcome> {
-    const { job, runId, bus } = this.#o;
-    const ids = { job_id: job.id, run_id: runId, task_id: task.id };
-    const total = task.retry.maxAttempts + 1;
-    const firstStart = performance.now();
-    for (let attempt = 1;; attempt++) {
-      const result = await this.#attempt(task, attempt).catch((err) => internalFailure(err));
-      const durationMs = Math.round(performance.now() - firstStart);
-      if (result.ok) {
-        bus.publish({
-          type: "task_completed",
-          at: Date.now(),
-          ...ids,
-          attempts: attempt,
-          duration_ms: durationMs,
-          exit_code: result.exitCode,
-          logs: result.logs,
-        });
-        return outcome("completed", attempt, result);
-      }
-      if (result.cancelled) {
-        bus.publish({
-          type: "task_cancelled",
-          at: Date.now(),
-          ...ids,
-          attempts: attempt,
-          logs: result.logs,
-        });
-        return outcome("cancelled", attempt, result);
-      }
-      if (attempt < total && retryable(task, result)) {
-        const delayMs = retryDelay(task, attempt);
-        bus.publish({
-          type: "task_retrying",
-          at: Date.now(),
-          ...ids,
-          attempt,
-          max: total,
-          delay_ms: delayMs,
-          exit_code: result.exitCode,
-          error: result.error,
-          logs: result.logs,
-        });
-        if (await sleep(delayMs, this.#o.signal)) continue;
-        // Cancelled while waiting for the retry.
-        bus.publish({
-          type: "task_cancelled",
-          at: Date.now(),
-          ...ids,
-          attempts: attempt,
-          logs: null,
-        });
-        return outcome("cancelled", attempt, { ...result, error: "cancelled" });
-      }
-      bus.publish({
-        type: "task_failed",
-        at: Date.now(),
-        ...ids,
-        attempts: attempt,
-        duration_ms: durationMs,
-        exit_code: result.exitCode,
-        error: result.error,
-        stderr_tail: tail(result.logs.stderr),
-        logs: result.logs,
-      });
-      return outcome("failed", attempt, result);
-    }
-  }
-
+  /** Builds the context of one attempt and runs it; `task_started` is published once. */
   async #attempt(task: TaskSpec, attempt: number): Promise<AttemptResult> {
     const { job, runId, bus } = this.#o;
     const templates = this.#templateContext(task);
     const outputFile = join(this.#runDir!, `${task.id}.${attempt}.out`);
-    const startedAt = Date.now();
-    const publishStarted = (pgid: number | null, procStart: string | null) =>
-      bus.publish({
-        type: "task_started",
-        at: Date.now(),
-        job_id: job.id,
-        run_id: runId,
-        task_id: task.id,
-        attempt,
-        pgid,
-        proc_start: procStart,
-      });
-    if (task.custom) {
-      publishStarted(null, null);
-      return await runCustom(task, attempt, this.#o, templates, startedAt);
-    }
-    const prepared = await prepareCommand({
+    const onLine = this.#o.onLine;
+    let reported = false;
+    return await this.#runAttempt(task, {
       job,
-      task,
       runId,
       attempt,
-      baseEnv: this.#baseEnv ??= this.#o.baseEnv ?? Deno.env.toObject(),
       templates,
-      outputFile,
+      baseEnv: () => (this.#baseEnv ??= this.#o.baseEnv ?? Deno.env.toObject()),
       runDir: this.#runDir!,
+      outputFile,
       scheduledFor: this.#o.scheduledFor ?? null,
-    });
-    let started = false;
-    const onLine = this.#o.onLine;
-    const result = await runProcess({
-      program: prepared.program,
-      args: prepared.args,
-      cwd: prepared.cwd,
-      env: prepared.env,
       timeoutMs: task.timeoutMs,
-      killGraceMs: this.#o.killGraceMs,
-      maxLogBytes: this.#o.maxLogBytes,
       signal: this.#o.signal,
-      onStart: ({ pgid, procStart }) => {
-        started = true;
-        publishStarted(pgid, procStart);
-      },
+      maxLogBytes: this.#o.maxLogBytes,
+      killGraceMs: this.#o.killGraceMs,
       onLine: onLine ? (stream, line) => onLine(task.id, stream, line) : undefined,
+      started: ({ pgid, procStart }) => {
+        if (reported) return;
+        reported = true;
+        bus.publish({
+          type: "task_started",
+          at: Date.now(),
+          job_id: job.id,
+          run_id: runId,
+          task_id: task.id,
+          attempt,
+          pgid,
+          proc_start: procStart,
+        });
+      },
     });
-    if (!started) publishStarted(null, null);
-    const outputs = result.startError ? {} : await readOutputs(outputFile);
-    const logs: AttemptLogs = {
-      started_at: startedAt,
-      ended_at: Date.now(),
-      stdout: result.stdout,
-      stderr: result.stderr,
-      stdout_truncated: result.stdoutTruncated,
-      stderr_truncated: result.stderrTruncated,
-      stdout_bytes: result.stdoutBytes,
-      stderr_bytes: result.stderrBytes,
-      outputs,
-    };
-    const error = result.startError ??
-      (result.cancelled
-        ? "cancelled"
-        : result.timedOut
-        ? `timed out after ${task.timeoutMs} ms`
-        : result.exitCode !== 0
-        ? (result.exitCode === null
-          ? `killed by ${result.signal ?? "a signal"}`
-          : `exit code ${result.exitCode}`)
-        : null);
-    return {
-      ok: error === null,
-      cancelled: result.cancelled,
-      transient: result.timedOut || result.startError !== null,
-      exitCode: result.exitCode,
-      error: error ?? "",
-      logs,
-    };
   }
 
   /** Finished upstream tasks, direct and transitive (for templates and PETIT_OUT_*). */
@@ -465,169 +363,4 @@ class RunExecution {
     this.#inputs.set(id, input);
     return input;
   }
-}
-
-interface AttemptResult {
-  ok: boolean;
-  cancelled: boolean;
-  /** Timeouts and failures to start: what `transient_only` retries. */
-  transient: boolean;
-  exitCode: number | null;
-  error: string;
-  logs: AttemptLogs;
-}
-
-/** An unexpected error while preparing an attempt fails the task, never the runner. */
-function internalFailure(err: unknown): AttemptResult {
-  const message = err instanceof Error ? err.message : String(err);
-  const now = Date.now();
-  return {
-    ok: false,
-    cancelled: false,
-    transient: true,
-    exitCode: null,
-    error: `could not start: ${message}`,
-    logs: {
-      started_at: now,
-      ended_at: now,
-      stdout: "",
-      stderr: "",
-      stdout_truncated: false,
-      stderr_truncated: false,
-      stdout_bytes: 0,
-      stderr_bytes: 0,
-      outputs: {},
-    },
-  };
-}
-
-function outcome(status: TaskOutcomeStatus, attempts: number, r: AttemptResult): TaskOutcome {
-  return {
-    status,
-    attempts,
-    exitCode: r.exitCode,
-    error: status === "completed" ? null : r.error,
-    stdout: r.logs.stdout,
-    outputs: r.logs.outputs,
-  };
-}
-
-function retryable(task: TaskSpec, r: AttemptResult): boolean {
-  switch (task.retry.condition) {
-    case "always":
-      return true;
-    case "transient_only":
-      return r.transient;
-    case "never":
-      return false;
-  }
-}
-
-/** Delay before retry number `attempt` (1 = the first retry). */
-export function retryDelay(task: TaskSpec, attempt: number): number {
-  const { delayMs, backoff, maxDelayMs } = task.retry;
-  const delay = backoff === "exponential" ? delayMs * 2 ** (attempt - 1) : delayMs;
-  return maxDelayMs === null ? delay : Math.min(delay, maxDelayMs);
-}
-
-/** Waits; false when the signal fired first. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** The last lines of stderr (at most 10 lines / 2 KB) for failure messages. */
-function tail(text: string): string {
-  const lines = text.trimEnd().split("\n").slice(-10).join("\n");
-  return lines.length > 2048 ? lines.slice(-2048) : lines;
-}
-
-/** Runs one attempt of a TypeScript task with the same timeout and cancellation rules. */
-async function runCustom(
-  task: TaskSpec,
-  attempt: number,
-  o: ExecuteOptions,
-  templates: TemplateContext,
-  startedAt: number,
-): Promise<AttemptResult> {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(new Error("cancelled"));
-  o.signal?.addEventListener("abort", onAbort, { once: true });
-  let timedOut = false;
-  const timer = task.timeoutMs !== null
-    ? setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error("timeout"));
-    }, task.timeoutMs)
-    : null;
-  const outputs: Record<string, string> = {};
-  const lines: string[] = [];
-  let error: string | null = null;
-  try {
-    const work = Promise.resolve(task.custom!.execute({
-      jobId: o.job.id,
-      runId: o.runId,
-      taskId: task.id,
-      attempt,
-      config: o.job.config,
-      inputs: templates.tasks as ReadonlyMap<string, TaskInput>,
-      outputs: {
-        set: (k, v) => void (outputs[k] = String(v)),
-        get: (k) => outputs[k],
-      },
-      signal: controller.signal,
-      log: (line) => {
-        lines.push(line);
-        o.onLine?.(task.id, "stdout", line);
-      },
-    }));
-    const aborted = new Promise<never>((_, reject) => {
-      if (controller.signal.aborted) reject(controller.signal.reason);
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
-        once: true,
-      });
-    });
-    await Promise.race([work, aborted]);
-  } catch (err) {
-    error = timedOut
-      ? `timed out after ${task.timeoutMs} ms`
-      : controller.signal.aborted
-      ? "cancelled"
-      : err instanceof Error
-      ? err.message
-      : String(err);
-  } finally {
-    if (timer !== null) clearTimeout(timer);
-    o.signal?.removeEventListener("abort", onAbort);
-  }
-  const stdout = lines.length ? lines.join("\n") + "\n" : "";
-  return {
-    ok: error === null,
-    cancelled: error === "cancelled",
-    transient: timedOut,
-    exitCode: null,
-    error: error ?? "",
-    logs: {
-      started_at: startedAt,
-      ended_at: Date.now(),
-      stdout,
-      stderr: error && !timedOut && error !== "cancelled" ? `${error}\n` : "",
-      stdout_truncated: false,
-      stderr_truncated: false,
-      stdout_bytes: stdout.length,
-      stderr_bytes: 0,
-      outputs,
-    },
-  };
 }

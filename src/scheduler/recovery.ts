@@ -12,7 +12,7 @@ import {
   killProcessGroup,
   processStartEpoch,
   startToken,
-} from "../exec/process.ts";
+} from "../exec/process/mod.ts";
 import type { RunRecord, Storage } from "../storage/types.ts";
 
 /** This process as a run owner: `pid:start token`, unique even when pids are reused. */

@@ -7,7 +7,7 @@ import {
   procStartTime,
   runProcess,
   startToken,
-} from "../../src/exec/process.ts";
+} from "../../src/exec/process/mod.ts";
 
 const ENV = { PATH: "/usr/bin:/bin" };
 

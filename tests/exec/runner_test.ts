@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { loadJobTexts } from "../../src/config/loader.ts";
 import type { TaskSpec } from "../../src/core/model.ts";
 import type { PetitEvent } from "../../src/events/types.ts";
-import { retryDelay, type RunResult } from "../../src/exec/runner.ts";
+import type { RunResult } from "../../src/exec/runner.ts";
+import { retryDelay } from "../../src/exec/task_attempts.ts";
 import {
   Scheduler,
   type SchedulerOptions,

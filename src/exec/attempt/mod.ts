@@ -1,0 +1,22 @@
+/**
+ * One attempt of one task: the {@linkcode RunAttempt} seam the DAG runner calls, its
+ * implementations and the registry that picks one by task type.
+ *
+ * - `contract.ts`: `RunAttempt`, `AttemptContext`, `AttemptResult`
+ * - `registry.ts`: `taskType`, `ATTEMPT_RUNNERS`, `runAttemptByType`
+ * - `run_command.ts`: command, shell and python tasks (processes)
+ * - `run_custom.ts`: TypeScript tasks
+ *
+ * @module
+ */
+
+export {
+  type AttemptContext,
+  type AttemptResult,
+  type AttemptStart,
+  emptyLogs,
+  type RunAttempt,
+} from "./contract.ts";
+export { ATTEMPT_RUNNERS, runAttemptByType, type TaskType, taskType } from "./registry.ts";
+export { runCommandAttempt } from "./run_command.ts";
+export { runCustomAttempt } from "./run_custom.ts";

@@ -1,0 +1,37 @@
+/**
+ * Picks the {@linkcode RunAttempt} of a task by its type. Today: command tasks (`command`,
+ * `shell`, `python`) and TypeScript tasks (`custom`); HTTP, sub-job, Kubernetes and SSH
+ * tasks will be further entries. The map is keyed by every {@linkcode TaskType}, so the
+ * compiler asks for an entry when a type is added.
+ *
+ * @module
+ */
+
+import type { CommandKind, TaskSpec } from "../../core/model.ts";
+import type { AttemptContext, AttemptResult, RunAttempt } from "./contract.ts";
+import { runCommandAttempt } from "./run_command.ts";
+import { runCustomAttempt } from "./run_custom.ts";
+
+/** What kind of work a task does: a command kind, or `custom` for TypeScript tasks. */
+export type TaskType = CommandKind | "custom";
+
+/**
+ * The type of `task`. A task with neither a command nor code counts as `command`, whose
+ * attempt then fails with "task … has no command".
+ */
+export function taskType(task: TaskSpec): TaskType {
+  return task.custom ? "custom" : task.command?.kind ?? "command";
+}
+
+/** The attempt implementation of each task type. */
+export const ATTEMPT_RUNNERS: Readonly<Record<TaskType, RunAttempt>> = Object.freeze({
+  command: runCommandAttempt,
+  shell: runCommandAttempt,
+  python: runCommandAttempt,
+  custom: runCustomAttempt,
+});
+
+/** The runner's default {@linkcode RunAttempt}: the implementation of the task's type. */
+export function runAttemptByType(task: TaskSpec, ctx: AttemptContext): Promise<AttemptResult> {
+  return ATTEMPT_RUNNERS[taskType(task)](task, ctx);
+}

@@ -1,0 +1,26 @@
+/**
+ * Runs one attempt of a command task as its own process group, with capped output capture,
+ * a timeout / cancellation kill sequence (SIGTERM → grace → SIGKILL to the whole group) and
+ * cleanup of processes the command leaves behind; plus the process-group and process-identity
+ * helpers crash recovery uses. Linux only (uses /proc when Deno may read it, `ps` otherwise);
+ * needs --allow-run and --allow-read.
+ *
+ * - `spawn.ts`: `runProcess`, the attempt itself
+ * - `capture.ts`: capped output capture and live lines
+ * - `groups.ts`: `setsid`, group liveness, the kill sequence
+ * - `identity.ts`: pid + start time tokens for recovery
+ * - `program.ts`: program lookup and start-error messages
+ * - `proc.ts`: /proc access shared by the two above
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_KILL_GRACE_MS,
+  DEFAULT_MAX_LOG_BYTES,
+  type ProcessResult,
+  type ProcessSpec,
+  runProcess,
+} from "./spawn.ts";
+export { isProcessGroupAlive, killProcessGroup } from "./groups.ts";
+export { isSameProcess, processStartEpoch, procStartTime, startToken } from "./identity.ts";

@@ -1,0 +1,49 @@
+/** `taskType()` and `ATTEMPT_RUNNERS`: which RunAttempt runs which kind of task. */
+
+import assert from "node:assert/strict";
+import type { CommandKind, TaskSpec } from "../../../src/core/model.ts";
+import { NO_RETRY } from "../../../src/core/model.ts";
+import {
+  ATTEMPT_RUNNERS,
+  runCommandAttempt,
+  runCustomAttempt,
+  taskType,
+} from "../../../src/exec/attempt/mod.ts";
+
+function task(kind: CommandKind | "custom" | "none"): TaskSpec {
+  return {
+    id: "t",
+    name: "t",
+    dependsOn: [],
+    condition: "all_success",
+    retry: NO_RETRY,
+    timeoutMs: null,
+    command: kind === "custom" || kind === "none" ? null : {
+      kind,
+      command: "true",
+      args: [],
+      script: null,
+      inline: false,
+      workingDir: null,
+      environment: {},
+    },
+    custom: kind === "custom" ? { execute: () => {} } : null,
+  };
+}
+
+Deno.test("taskType: the command kind, custom for TypeScript tasks, command when neither is set", () => {
+  assert.equal(taskType(task("command")), "command");
+  assert.equal(taskType(task("shell")), "shell");
+  assert.equal(taskType(task("python")), "python");
+  assert.equal(taskType(task("custom")), "custom");
+  assert.equal(taskType(task("none")), "command");
+});
+
+Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for custom", () => {
+  assert.deepEqual(Object.keys(ATTEMPT_RUNNERS).sort(), ["command", "custom", "python", "shell"]);
+  assert.equal(ATTEMPT_RUNNERS.command, runCommandAttempt);
+  assert.equal(ATTEMPT_RUNNERS.shell, runCommandAttempt);
+  assert.equal(ATTEMPT_RUNNERS.python, runCommandAttempt);
+  assert.equal(ATTEMPT_RUNNERS.custom, runCustomAttempt);
+  assert.ok(Object.isFrozen(ATTEMPT_RUNNERS));
+});
