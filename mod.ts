@@ -58,7 +58,7 @@ export {
   formatDuration,
   parseDuration,
   type ParseDurationOptions,
-} from "./src/core/duration.ts";
+} from "./src/schedule/duration.ts";
 export {
   type RefusalCode,
   Scheduler,
@@ -67,23 +67,35 @@ export {
   type TriggerOptions,
   TriggerRefusedError,
 } from "./src/scheduler/scheduler.ts";
-export type { Engine, EngineNotice, JobChange, SkipKind } from "./src/scheduler/engine.ts";
+export type { EngineNotice, JobChange, SkipKind } from "./src/scheduler/engine.ts";
 export { recoverRuns as recover } from "./src/scheduler/recovery.ts";
 export { runOnce, type RunOnceResult } from "./src/scheduler/run_once.ts";
 export type { RunResult, TaskOutcome, TaskOutcomeStatus } from "./src/exec/runner.ts";
 export { InMemoryStorage } from "./src/storage/memory.ts";
-export { SqliteStorage } from "./src/storage/sqlite.ts";
+export { SqliteStorage } from "./src/storage/sqlite/mod.ts";
 export type {
   AttemptRecord,
+  AttemptStore,
+  EventStore,
+  JobStateStore,
+  OutputStore,
+  RunPatch,
   RunQuery,
   RunRecord,
   RunStatus,
+  RunStore,
   RunTrigger,
+  SlotStore,
   Storage,
   StoredEvent,
+  StoreLifecycle,
+  TaskRunPatch,
   TaskRunRecord,
   TaskStatus,
+  TaskStore,
 } from "./src/storage/types.ts";
+export { RunExistsError, RunNotFoundError, SlotTakenError } from "./src/storage/errors.ts";
+export { RUN_STATUSES, RUN_TRIGGERS, TASK_STATUSES } from "./src/core/statuses.ts";
 export { EventBus, type EventHandler } from "./src/events/bus.ts";
 export type {
   AttemptLogs,

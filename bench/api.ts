@@ -15,9 +15,9 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { startApi } from "../src/api/server.ts";
-import { loadJobsDir } from "../src/config/loader.ts";
+import { loadJobsDir } from "../src/config/loader/mod.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
-import { SqliteStorage } from "../src/storage/sqlite.ts";
+import { SqliteStorage } from "../src/storage/sqlite/mod.ts";
 import type { RunRecord, TaskRunRecord } from "../src/storage/types.ts";
 
 const JOBS = 20;

@@ -28,9 +28,9 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadJobTexts } from "../src/config/loader.ts";
+import { loadJobTexts } from "../src/config/loader/mod.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
-import { SqliteStorage } from "../src/storage/sqlite.ts";
+import { SqliteStorage } from "../src/storage/sqlite/mod.ts";
 import { PT_FLAGS } from "./pt_flags.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));

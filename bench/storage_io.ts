@@ -16,7 +16,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { SqliteStorage } from "../src/storage/sqlite.ts";
+import { SqliteStorage } from "../src/storage/sqlite/mod.ts";
 import type { Storage } from "../src/storage/types.ts";
 
 const RUNS = Number(Deno.args[0] ?? 200);

@@ -7,9 +7,6 @@
 import type { MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
 
-/** Routes anyone may call, token or not: liveness probes, and the dashboard page (no data). */
-const OPEN_PATHS: ReadonlySet<string> = new Set(["/api/health", "/"]);
-
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
@@ -25,10 +22,14 @@ export async function safeEqual(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-/** Requires `Authorization: Bearer <token>` on every route but the open ones. */
-export function bearerAuth(token: string): MiddlewareHandler {
+/**
+ * Requires `Authorization: Bearer <token>` on every path but the open ones: those of the
+ * routes the route table declares without auth (liveness probes, the dashboard page, which
+ * holds no data), whatever the method.
+ */
+export function bearerAuth(token: string, openPaths: ReadonlySet<string>): MiddlewareHandler {
   return async (c, next) => {
-    if (OPEN_PATHS.has(c.req.path)) return await next();
+    if (openPaths.has(c.req.path)) return await next();
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match || !(await safeEqual(match[1], token))) {

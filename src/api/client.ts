@@ -1,15 +1,22 @@
 /**
  * A small client of Petit's HTTP API for the CLI's `--remote` commands. Sends
- * `Authorization: Bearer $PETIT_API_TOKEN` when that variable is set.
+ * `Authorization: Bearer $PETIT_API_TOKEN` when that variable is set, and for an `https://`
+ * API trusts the CA certificate in `$PETIT_CA_CERT` (or `--ca-cert`) besides the system's.
+ * Needs `--allow-net`, `--allow-env`, and `--allow-read` for a CA file.
  *
  * @module
  */
 
-import type { JobView, RunView, TaskRunView } from "../core/views.ts";
-import type { ErrorBody } from "./errors.ts";
-import type { HealthView } from "./routes/health.ts";
-import type { JobDetailView, StartedRunView } from "./routes/jobs.ts";
-import type { SchedulerStateView } from "./routes/scheduler.ts";
+import type {
+  ErrorBody,
+  HealthView,
+  JobDetailView,
+  JobListView,
+  RunDetailView,
+  RunListView,
+  SchedulerStateView,
+  StartedRunView,
+} from "../core/views.ts";
 
 /** The server answered with an error (`status` ≥ 400). */
 export class ApiRequestError extends Error {
@@ -45,12 +52,38 @@ export class ApiUrlError extends Error {
   }
 }
 
+/** Kinds of {@link ApiTlsError}. */
+export type ApiTlsErrorCode =
+  /** The CA certificate file is missing, unreadable or not PEM. */
+  | "ca_cert"
+  /** The server's certificate was refused: unknown CA, wrong host name, expired… */
+  | "untrusted";
+
+/** An HTTPS problem: the CA file given cannot be used, or the server is not trusted. */
+export class ApiTlsError extends Error {
+  /** What went wrong. */
+  readonly code: ApiTlsErrorCode;
+
+  /** Builds the error; `message` is shown to the user as is. */
+  constructor(code: ApiTlsErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ApiTlsError";
+    this.code = code;
+  }
+}
+
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {
   /** Bearer token; default `PETIT_API_TOKEN` from the environment. */
   token?: string | null;
   /** Per-request timeout in ms (default 10 000). */
   timeoutMs?: number;
+  /**
+   * A PEM file of CA certificates to trust, besides the system's, for an `https://` API
+   * whose certificate is self-signed or from a private CA; default `PETIT_CA_CERT` from the
+   * environment, null for none.
+   */
+  caCertFile?: string | null;
 }
 
 /** Calls a Petit API at a base URL such as `http://127.0.0.1:8565`. */
@@ -59,8 +92,13 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string | null;
   readonly #timeoutMs: number;
+  /** Trusts the CA file's certificates; null without one (fetch's default client). */
+  readonly #http: Deno.HttpClient | null;
 
-  /** Throws {@link ApiUrlError} when `baseUrl` is not an http(s) URL. */
+  /**
+   * Throws {@link ApiUrlError} when `baseUrl` is not an http(s) URL, {@link ApiTlsError}
+   * when the CA file cannot be used. Call {@link close} when done.
+   */
   constructor(baseUrl: string, options: ApiClientOptions = {}) {
     let url: URL;
     try {
@@ -76,6 +114,15 @@ export class ApiClient {
       ? options.token
       : Deno.env.get("PETIT_API_TOKEN") || null;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    const caFile = options.caCertFile !== undefined
+      ? options.caCertFile
+      : Deno.env.get("PETIT_CA_CERT") || null;
+    this.#http = caFile === null ? null : trustingClient(caFile);
+  }
+
+  /** Releases the connections kept for the CA file; the client is unusable afterwards. */
+  close(): void {
+    this.#http?.close();
   }
 
   /** Sends a request and returns the parsed JSON body; errors throw. */
@@ -90,13 +137,10 @@ export class ApiClient {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.#timeoutMs),
+        ...(this.#http ? { client: this.#http } : {}),
       });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new ApiUnreachableError(
-        `cannot reach the Petit API at ${this.baseUrl}: ${reason}`,
-        { cause: err },
-      );
+      throw this.#unreachable(err);
     }
     const text = await res.text();
     let parsed: unknown = null;
@@ -122,6 +166,40 @@ export class ApiClient {
     return parsed as T;
   }
 
+  /** The error for a failed fetch, with what to do when the cause is TLS. */
+  #unreachable(err: unknown): Error {
+    const reason = innermostMessage(err);
+    const tls = /invalid peer certificate: (.*)$/.exec(reason);
+    if (tls) {
+      const kind = tls[1];
+      const fix = /UnknownIssuer/.test(kind)
+        ? ": pass --ca-cert FILE (or set PETIT_CA_CERT) with the CA that signed it"
+        : /CaUsedAsEndEntity/.test(kind)
+        ? ": it is a CA certificate, which cannot be a server's; sign a server certificate " +
+          "with that CA, or make the self-signed one with " +
+          "-addext basicConstraints=critical,CA:FALSE"
+        : "";
+      return new ApiTlsError(
+        "untrusted",
+        `the Petit API at ${this.baseUrl} presented a certificate this client does not trust ` +
+          `(${kind})${fix}`,
+        { cause: err },
+      );
+    }
+    // A TLS server answers plain HTTP with bytes no HTTP parser accepts, and the other way
+    // round: say which scheme to try.
+    const https = this.baseUrl.startsWith("https:");
+    const hint = !https && /invalid HTTP version/.test(reason)
+      ? " (the server may be serving HTTPS: try an https:// URL)"
+      : https && /InvalidContentType|corrupt message/.test(reason)
+      ? " (the server may be serving plain HTTP: try an http:// URL)"
+      : "";
+    return new ApiUnreachableError(
+      `cannot reach the Petit API at ${this.baseUrl}: ${reason}${hint}`,
+      { cause: err },
+    );
+  }
+
   /** `GET /api/health`. */
   health(): Promise<HealthView> {
     return this.request("GET", "/api/health");
@@ -133,7 +211,7 @@ export class ApiClient {
   }
 
   /** `GET /api/jobs`. */
-  jobs(): Promise<{ jobs: JobView[]; count: number }> {
+  jobs(): Promise<JobListView> {
     return this.request("GET", "/api/jobs");
   }
 
@@ -148,14 +226,14 @@ export class ApiClient {
   }
 
   /** `GET /api/runs/{id}`: the run with its tasks. */
-  run(id: string): Promise<RunView & { tasks: TaskRunView[] }> {
+  run(id: string): Promise<RunDetailView> {
     return this.request("GET", `/api/runs/${encodeURIComponent(id)}`);
   }
 
   /** `GET /api/runs?status=&job_id=&limit=`. */
   runs(
     query: { job_id?: string; status?: string; limit?: number } = {},
-  ): Promise<{ runs: RunView[]; count: number }> {
+  ): Promise<RunListView> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const qs = params.size ? `?${params}` : "";
@@ -163,13 +241,73 @@ export class ApiClient {
   }
 }
 
+/** A fetch client that trusts the CA file too; throws {@link ApiTlsError} when it cannot. */
+function trustingClient(path: string): Deno.HttpClient {
+  const pem = readCa(path);
+  try {
+    return Deno.createHttpClient({ caCerts: [pem] });
+  } catch (err) {
+    // A -----BEGIN CERTIFICATE----- block whose content is not a certificate.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ApiTlsError(
+      "ca_cert",
+      `the CA certificate ${path} (--ca-cert or PETIT_CA_CERT) is not usable: ${reason}`,
+      { cause: err },
+    );
+  }
+}
+
+/** The CA file's text; throws {@link ApiTlsError} when it cannot be used. */
+function readCa(path: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) throw err;
+    const reason = err instanceof Deno.errors.NotFound
+      ? "file not found"
+      : err instanceof Error
+      ? err.message
+      : String(err);
+    throw new ApiTlsError(
+      "ca_cert",
+      `cannot read the CA certificate ${path} (--ca-cert or PETIT_CA_CERT): ${reason}`,
+      { cause: err },
+    );
+  }
+  // Deno.createHttpClient skips text that holds no certificate without a word.
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new ApiTlsError(
+      "ca_cert",
+      `the CA certificate ${path} (--ca-cert or PETIT_CA_CERT) is not PEM ` +
+        "(expected a -----BEGIN CERTIFICATE----- block)",
+    );
+  }
+  return text;
+}
+
+/**
+ * The message at the end of an error's `cause` chain: Deno's fetch throws "fetch failed"
+ * with the reason (refused, DNS, TLS) in its cause.
+ */
+function innermostMessage(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  let cause = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; cause instanceof Error && depth < 8; depth++) {
+    message = cause.message;
+    cause = cause.cause;
+  }
+  return message;
+}
+
 /**
  * The `pt` exit code for a failed remote call: 2 when the call itself is wrong (bad URL,
- * bad input, missing or wrong token, unknown job or run), 1 otherwise (server unreachable,
- * refused with 409/429, server error).
+ * bad input, missing or wrong token, unknown job or run, an unusable CA file or a server
+ * certificate not trusted), 1 otherwise (server unreachable, refused with 409/429, server
+ * error).
  */
 export function remoteExitCode(err: unknown): 1 | 2 {
-  if (err instanceof ApiUrlError) return 2;
+  if (err instanceof ApiUrlError || err instanceof ApiTlsError) return 2;
   if (err instanceof ApiRequestError) {
     return err.status === 400 || err.status === 401 || err.status === 404 ? 2 : 1;
   }

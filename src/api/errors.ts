@@ -1,6 +1,7 @@
 /**
- * The API's error shape `{error, code}` and the handlers that turn every failure into it:
- * refusals, validation errors, unknown routes, oversized bodies and unexpected exceptions.
+ * The API's errors `{error, code}` (the shape is `ErrorBodySchema` in core) and the handlers
+ * that turn every failure into one: refusals, validation errors, unknown routes, oversized
+ * bodies and unexpected exceptions.
  *
  * @module
  */
@@ -8,27 +9,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorBody, ErrorCode } from "../core/views.ts";
 import { TriggerRefusedError } from "../scheduler/scheduler.ts";
+import { RunExistsError, RunNotFoundError } from "../storage/errors.ts";
 
-/** Machine-readable error codes, one per HTTP status the API uses. */
-export type ErrorCode =
-  | "BAD_REQUEST"
-  | "UNAUTHORIZED"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "PAYLOAD_TOO_LARGE"
-  | "TOO_MANY_REQUESTS"
-  | "INTERNAL_ERROR";
+export type { ErrorBody, ErrorCode };
 
-/** The body of every error response. */
-export interface ErrorBody {
-  /** What went wrong, for people. */
-  error: string;
-  /** What went wrong, for programs. */
-  code: ErrorCode;
-}
-
-const STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
+/** The HTTP status of each error code. */
+export const ERROR_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
@@ -37,7 +25,6 @@ const STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
 };
-
 /** A failure with a known status; thrown by handlers and rendered as `{error, code}`. */
 export class ApiError extends Error {
   /** The error code, which decides the HTTP status. */
@@ -52,14 +39,14 @@ export class ApiError extends Error {
 
   /** The HTTP status of this error. */
   get status(): ContentfulStatusCode {
-    return STATUS[this.code];
+    return ERROR_STATUS[this.code];
   }
 }
 
 /** Builds a `{error, code}` JSON response. */
 export function errorResponse(c: Context, code: ErrorCode, message: string): Response {
   const body: ErrorBody = { error: message, code };
-  return c.json(body, STATUS[code]);
+  return c.json(body, ERROR_STATUS[code]);
 }
 
 /** Maps a scheduler refusal to its HTTP error. */
@@ -77,7 +64,9 @@ export function refusalError(err: TriggerRefusedError): ApiError {
 }
 
 function codeOfStatus(status: number): ErrorCode {
-  const found = (Object.entries(STATUS) as [ErrorCode, number][]).find(([, s]) => s === status);
+  const found = (Object.entries(ERROR_STATUS) as [ErrorCode, number][]).find(([, s]) =>
+    s === status
+  );
   return found?.[0] ?? (status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST");
 }
 
@@ -88,6 +77,9 @@ export function onError(err: Error, c: Context): Response {
     const e = refusalError(err);
     return errorResponse(c, e.code, e.message);
   }
+  // The store's own refusals: a run that is not there (or was pruned meanwhile), an id taken.
+  if (err instanceof RunNotFoundError) return errorResponse(c, "NOT_FOUND", err.message);
+  if (err instanceof RunExistsError) return errorResponse(c, "CONFLICT", err.message);
   if (err instanceof HTTPException && err.status < 500) {
     const code = codeOfStatus(err.status);
     // Hono's own messages (malformed JSON, body limit) are safe to show.

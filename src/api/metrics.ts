@@ -9,10 +9,9 @@
  * @module
  */
 
+import type { JobSpec } from "../core/model.ts";
+import type { EventBus } from "../events/bus.ts";
 import type { PetitEvent } from "../events/types.ts";
-import type { Engine } from "../scheduler/engine.ts";
-import type { Scheduler } from "../scheduler/scheduler.ts";
-import { engineOf } from "./deps.ts";
 
 /** Upper bounds (seconds) of the task duration histogram: a tenth of a second to an hour. */
 export const DURATION_BUCKETS: readonly number[] = [
@@ -74,10 +73,35 @@ function sortedByKey<V>(map: ReadonlyMap<string, V>): [string, V][] {
   return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Where the lateness summary comes from: the firing engine's samples (ms) since start. */
+export interface LatenessSource {
+  /** How late each scheduled run started after its slot, in ms. */
+  readonly lateness: readonly number[];
+}
+
+/**
+ * What the metrics read of a scheduler (the Scheduler implements it): its bus for the
+ * counters, and its state at scrape time for the gauges.
+ */
+export interface MetricsSource {
+  /** The bus run and task events are counted from. */
+  readonly bus: Pick<EventBus, "subscribe">;
+  /** The jobs loaded (every one gets run counters from zero). */
+  readonly jobs: readonly JobSpec[];
+  /** Whether scheduled fires are paused. */
+  readonly paused: boolean;
+  /** The firing engine once started, else null. */
+  readonly engine: LatenessSource | null;
+  /** Whether a job is enabled. */
+  isEnabled(job: JobSpec): boolean;
+  /** Ids of runs executing in this process. */
+  activeRunIds(): string[];
+}
+
 /** Collects Petit's metrics from a scheduler's events and state. */
 export class Metrics {
-  readonly #scheduler: Scheduler;
-  readonly #engine: Engine | null | undefined;
+  readonly #scheduler: MetricsSource;
+  readonly #engine: LatenessSource | null | undefined;
   /** `jobId\0status` → runs. */
   readonly #runs = new Map<string, number>();
   /** `jobId\0status` → task durations. */
@@ -88,7 +112,7 @@ export class Metrics {
    * Subscribes to the scheduler's bus; call {@link Metrics.close} to stop. Without `engine`,
    * the scheduler's own is used once it has started.
    */
-  constructor(scheduler: Scheduler, engine?: Engine | null) {
+  constructor(scheduler: MetricsSource, engine?: LatenessSource | null) {
     this.#scheduler = scheduler;
     this.#engine = engine;
     this.#unsubscribe = scheduler.bus.subscribe((e) => this.#observe(e));
@@ -184,7 +208,8 @@ export class Metrics {
       "summary",
       "How late scheduled runs started after their slot, over the last 10,000 fires at most.",
     );
-    const lateness = engineOf({ scheduler: s, engine: this.#engine })?.lateness ?? [];
+    // As the API's engineOf(): the engine given, else the scheduler's own once started.
+    const lateness = (this.#engine ?? s.engine)?.lateness ?? [];
     const samples = lateness.map((ms) => ms / 1000).sort((a, b) => a - b);
     for (const q of QUANTILES) {
       out.push(

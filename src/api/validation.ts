@@ -35,7 +35,8 @@ export function intParam(min: number, max: number): z.ZodType<number, string> {
 
 /**
  * A `next_cursor` handed back in a query string, decoded to the run it points after; a
- * cursor that is not one says what is wrong with it.
+ * cursor that is not one says what is wrong with it. Documented as the string it is on the
+ * wire: JSON Schema cannot state the decoding (see {@link parameterJsonSchema}).
  */
 export function cursorParam(): z.ZodType<RunKey, string> {
   return z.string().transform((cursor, ctx) => {
@@ -46,7 +47,20 @@ export function cursorParam(): z.ZodType<RunKey, string> {
       ctx.issues.push({ code: "custom", message: err.reason, input: cursor });
       return z.NEVER;
     }
-  });
+  }).meta({ type: "string" });
+}
+
+/**
+ * The JSON Schema of parameters (path, query, header) as the validator outputs them: a
+ * query `limit` of {@link intParam} is an integer with its bounds. A transform's output
+ * (such as a decoded cursor) has no JSON Schema: it is left to the `.meta()` of its
+ * validator, which says what it is on the wire.
+ */
+export function parameterJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, {
+    io: "output",
+    unrepresentable: ({ zodSchema }) => zodSchema._zod.def.type === "transform" ? "any" : "throw",
+  }) as Record<string, unknown>;
 }
 
 /** Validates the query string (`c.req.valid("query")`). */

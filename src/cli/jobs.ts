@@ -6,7 +6,7 @@
  */
 
 import { formatConfigError, JobsDirError } from "../config/errors.ts";
-import { loadJobsDir, type LoadResult } from "../config/loader.ts";
+import { loadJobsDir, type LoadResult } from "../config/loader/mod.ts";
 import type { JobSpec } from "../core/model.ts";
 import { EXIT_FAILURE, ExitCode, UsageError } from "./output.ts";
 

@@ -5,6 +5,7 @@
  */
 
 import { Command, CommanderError } from "commander";
+import { RunExistsError, RunNotFoundError } from "../storage/errors.ts";
 import { VERSION } from "../version.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerList } from "./commands/list.ts";
@@ -59,6 +60,11 @@ export async function runCli(args: string[]): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`error: ${err.message}`);
       return EXIT_USAGE;
+    }
+    if (err instanceof RunNotFoundError || err instanceof RunExistsError) {
+      // The store refused a write for a run id (gone, or taken): a failure, not a fault.
+      console.error(`error: ${err.message}`);
+      return EXIT_FAILURE;
     }
     if (err instanceof Deno.errors.NotCapable) {
       console.error(`error: Deno denied an operation Petit needs: ${err.message}`);

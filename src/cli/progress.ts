@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatDuration } from "../core/duration.ts";
+import { formatDuration } from "../schedule/duration.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { PetitEvent } from "../events/types.ts";
 

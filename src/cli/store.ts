@@ -10,7 +10,7 @@
  */
 
 import { dirname, resolve } from "node:path";
-import { defaultDbPath, openStorage } from "../storage/sqlite.ts";
+import { defaultDbPath, openStorage } from "../storage/sqlite/mod.ts";
 import type { Storage } from "../storage/types.ts";
 import { UsageError } from "./output.ts";
 

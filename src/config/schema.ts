@@ -14,7 +14,7 @@
  */
 
 import { z } from "zod";
-import { DURATION_PATTERN, DurationError, parseDuration } from "../core/duration.ts";
+import { DURATION_PATTERN, DurationError, parseDuration } from "../schedule/duration.ts";
 import { ID_PATTERN } from "../core/model.ts";
 import { SCHEDULE_PATTERN } from "../schedule/schedule.ts";
 

@@ -20,6 +20,9 @@ const ConfigFileSchema = z.strictObject({
     port: z.int().min(0).max(65535).optional(),
     token: z.string().min(1).optional(),
     cors: z.string().optional(),
+    // PEM files: serve HTTPS. Both or neither (checked by `pt run`, which names the other).
+    tls_cert: z.string().min(1).optional(),
+    tls_key: z.string().min(1).optional(),
   }).optional(),
   scheduler: z.strictObject({
     max_jobs: z.int().min(1).optional(),

@@ -6,7 +6,7 @@
 
 import type { JobSpec } from "../core/model.ts";
 import { JobConfigError } from "./errors.ts";
-import { loadJobsOrThrow, loadJobTexts } from "./loader.ts";
+import { loadJobsOrThrow, loadJobTexts } from "./loader/mod.ts";
 
 /** The YAML loader of the library API. */
 export interface YamlLoaderApi {

@@ -73,3 +73,33 @@ export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
     step();
   });
 }
+
+/** A pending {@linkcode longTimeout}; `clear()` cancels it (a no-op once it fired). */
+export interface LongTimeout {
+  /** Cancels the callback. */
+  clear(): void;
+}
+
+/**
+ * `setTimeout` for any duration: calls `fn` once after `ms` milliseconds, chaining timers
+ * of at most {@linkcode MAX_TIMER_MS} so that a `timeout: 30d` does not fire at once.
+ *
+ * @param fn What to call.
+ * @param ms How long to wait, in milliseconds (≤ 0 or NaN calls on the next macrotask).
+ * @param maxTimerMs Longest single `setTimeout` of the chain; tests lower it.
+ * @returns A handle whose `clear()` cancels the call.
+ */
+export function longTimeout(
+  fn: () => void,
+  ms: number,
+  maxTimerMs: number = MAX_TIMER_MS,
+): LongTimeout {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const step = (left: number): void => {
+    timer = left > maxTimerMs
+      ? setTimeout(() => step(left - maxTimerMs), maxTimerMs)
+      : setTimeout(fn, left > 0 ? left : 0);
+  };
+  step(ms);
+  return { clear: () => clearTimeout(timer) };
+}

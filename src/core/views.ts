@@ -1,35 +1,82 @@
 /**
- * The JSON shapes Petit serves. The CLI's `--json` output and the HTTP API both build
- * their bodies with these functions, so the two can never drift apart.
+ * The JSON views Petit serves, and the functions that build them. The CLI's `--json` output
+ * and the HTTP API both build their bodies with these functions, so the two can never drift
+ * apart. Each view's shape is a zod schema in `view_schemas.ts`; the types here are those
+ * schemas' outputs.
+ *
+ * The builders take structural inputs (the stored records fit them), so core needs nothing
+ * from storage.
  *
  * @module
  */
 
-import type {
-  AttemptRecord,
-  RunRecord,
-  RunStatus,
-  RunTrigger,
-  TaskRunRecord,
-  TaskStatus,
-} from "../storage/types.ts";
+import type { z } from "zod";
 import type { JobSpec } from "./model.ts";
+import type {
+  AttemptLogViewSchema,
+  CancelViewSchema,
+  ErrorBodySchema,
+  ErrorCodeSchema,
+  HealthViewSchema,
+  JobDependencyViewSchema,
+  JobDetailViewSchema,
+  JobListViewSchema,
+  JobTaskViewSchema,
+  JobViewSchema,
+  RetryViewSchema,
+  RunDetailViewSchema,
+  RunListViewSchema,
+  RunViewSchema,
+  SchedulerStateViewSchema,
+  StartedRunViewSchema,
+  TaskListViewSchema,
+  TaskLogsViewSchema,
+  TaskRunViewSchema,
+} from "./view_schemas.ts";
 
 /** A job as listed by `pt list --json` and `GET /api/jobs`. */
-export interface JobView {
-  id: string;
-  name: string;
-  description: string | null;
-  enabled: boolean;
-  /** Whether the scheduler fires it: it has a schedule and is enabled. */
-  scheduled: boolean;
-  task_count: number;
-  /** The schedule expression as written, or null. */
-  schedule: string | null;
-  timezone: string | null;
-  /** Next fire time in epoch ms, or null when not scheduled. */
-  next_run: number | null;
-}
+export type JobView = z.output<typeof JobViewSchema>;
+/** `{jobs, count}` list envelope. */
+export type JobListView = z.output<typeof JobListViewSchema>;
+/** A task of a job as served by `GET /api/jobs/{id}`. */
+export type JobTaskView = z.output<typeof JobTaskViewSchema>;
+/** A job dependency as served by `GET /api/jobs/{id}`. */
+export type JobDependencyView = z.output<typeof JobDependencyViewSchema>;
+/** `GET /api/jobs/{id}`: the listed view plus the last run, tasks and job dependencies. */
+export type JobDetailView = z.output<typeof JobDetailViewSchema>;
+/** A run as served by `pt runs --json`, `pt show --json` and the API. */
+export type RunView = z.output<typeof RunViewSchema>;
+/** A page of runs as served by `pt runs --json` and the API's run listings. */
+export type RunListView = z.output<typeof RunListViewSchema>;
+/** A task of a run as served by `pt show --json` and `GET /api/runs/{id}/tasks`. */
+export type TaskRunView = z.output<typeof TaskRunViewSchema>;
+/** `{tasks, count}` list envelope. */
+export type TaskListView = z.output<typeof TaskListViewSchema>;
+/** A run with its tasks (`pt show --json`, `GET /api/runs/{id}`). */
+export type RunDetailView = z.output<typeof RunDetailViewSchema>;
+/** One attempt's logs (`pt logs --json`): the stored attempt. */
+export type AttemptLogView = z.output<typeof AttemptLogViewSchema>;
+/** `GET /api/runs/{id}/tasks/{task}/logs` as JSON: one attempt and how many there are. */
+export type TaskLogsView = z.output<typeof TaskLogsViewSchema>;
+/** `POST /api/jobs/{id}/trigger` answer. */
+export type StartedRunView = z.output<typeof StartedRunViewSchema>;
+/** `POST /api/runs/{id}/retry` answer. */
+export type RetryView = z.output<typeof RetryViewSchema>;
+/** `POST /api/runs/{id}/cancel` answer. */
+export type CancelView = z.output<typeof CancelViewSchema>;
+/** `GET /api/health` answer. */
+export type HealthView = z.output<typeof HealthViewSchema>;
+/** The scheduler's state as served. */
+export type SchedulerStateView = z.output<typeof SchedulerStateViewSchema>;
+/** Machine-readable API error codes. */
+export type ErrorCode = z.output<typeof ErrorCodeSchema>;
+/** The body of every API error. */
+export type ErrorBody = z.output<typeof ErrorBodySchema>;
+
+/** What {@link runView} reads of a run: a stored run record fits. */
+export type RunInput = RunView;
+/** What {@link taskRunView} reads of a task of a run: a stored task record fits. */
+export type TaskRunInput = TaskRunView;
 
 /** Builds the listed view of a job. `enabled` may be overridden at run time. */
 export function jobView(
@@ -57,28 +104,12 @@ export function jobView(
 }
 
 /** `{jobs, count}` list envelope. */
-export function jobListView(jobs: JobView[]): { jobs: JobView[]; count: number } {
+export function jobListView(jobs: JobView[]): JobListView {
   return { jobs, count: jobs.length };
 }
 
-/** A run as served by `pt runs --json`, `pt show --json` and the API. */
-export interface RunView {
-  id: string;
-  job_id: string;
-  status: RunStatus;
-  trigger: RunTrigger;
-  started_at: number;
-  ended_at: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  /** Why the run was skipped or retried. */
-  reason: string | null;
-  scheduled_for: number | null;
-  retry_of: string | null;
-}
-
 /** Builds the served view of a run. */
-export function runView(run: RunRecord): RunView {
+export function runView(run: RunInput): RunView {
   return {
     id: run.id,
     job_id: run.job_id,
@@ -94,36 +125,15 @@ export function runView(run: RunRecord): RunView {
   };
 }
 
-/** A page of runs as served by `pt runs --json` and the API's run listings. */
-export interface RunListView {
-  runs: RunView[];
-  count: number;
-  /** Opaque; pass it back as `cursor` (`--cursor`) for the next page. Null on the last. */
-  next_cursor: string | null;
-}
-
 /** `{runs, count, next_cursor}` list envelope of a page of runs (a `RunPage` of storage). */
 export function runListView(
-  page: { runs: RunRecord[]; next_cursor: string | null },
+  page: { runs: readonly RunInput[]; next_cursor: string | null },
 ): RunListView {
   return { runs: page.runs.map(runView), count: page.runs.length, next_cursor: page.next_cursor };
 }
 
-/** A task of a run as served by `pt show --json` and `GET /api/runs/{id}/tasks`. */
-export interface TaskRunView {
-  task_id: string;
-  run_id: string;
-  status: TaskStatus;
-  attempts: number;
-  started_at: number | null;
-  ended_at: number | null;
-  duration_ms: number | null;
-  exit_code: number | null;
-  error: string | null;
-}
-
 /** Builds the served view of a task run. */
-export function taskRunView(task: TaskRunRecord): TaskRunView {
+export function taskRunView(task: TaskRunInput): TaskRunView {
   return {
     task_id: task.task_id,
     run_id: task.run_id,
@@ -138,21 +148,30 @@ export function taskRunView(task: TaskRunRecord): TaskRunView {
 }
 
 /** `{tasks, count}` list envelope. */
-export function taskListView(tasks: TaskRunRecord[]): { tasks: TaskRunView[]; count: number } {
+export function taskListView(tasks: readonly TaskRunInput[]): TaskListView {
   return { tasks: tasks.map(taskRunView), count: tasks.length };
 }
 
 /** A run with its tasks (`pt show --json`). */
-export function runDetailView(run: RunRecord, tasks: TaskRunRecord[]): RunView & {
-  tasks: TaskRunView[];
-} {
+export function runDetailView(run: RunInput, tasks: readonly TaskRunInput[]): RunDetailView {
   return { ...runView(run), tasks: tasks.map(taskRunView) };
 }
 
-/** One attempt's logs (`pt logs --json`, `GET /api/runs/{id}/tasks/{task}/logs`): the record. */
-export type AttemptLogView = AttemptRecord;
-
 /** Builds the served view of an attempt's logs. */
-export function attemptLogView(a: AttemptRecord): AttemptLogView {
-  return { ...a };
+export function attemptLogView(a: AttemptLogView): AttemptLogView {
+  return {
+    run_id: a.run_id,
+    task_id: a.task_id,
+    attempt: a.attempt,
+    started_at: a.started_at,
+    ended_at: a.ended_at,
+    exit_code: a.exit_code,
+    error: a.error,
+    stdout: a.stdout,
+    stderr: a.stderr,
+    stdout_truncated: a.stdout_truncated,
+    stderr_truncated: a.stderr_truncated,
+    stdout_bytes: a.stdout_bytes,
+    stderr_bytes: a.stderr_bytes,
+  };
 }

@@ -6,7 +6,7 @@
 
 import type { JobDependency } from "../core/model.ts";
 import type { Storage } from "../storage/types.ts";
-import { formatDuration } from "../core/duration.ts";
+import { formatDuration } from "../schedule/duration.ts";
 
 /** Why a dependency is not satisfied, or null when it is. */
 export function unsatisfiedDependency(

@@ -4,21 +4,44 @@
  * suspend is noticed by comparing the monotonic and wall clocks, and missed slots go
  * through the job's catch-up policy, never as a burst.
  *
+ * The engine reads time from a {@link Clock} (the system clock unless told otherwise) and
+ * acts through an {@link EngineHost} (the Scheduler), so a test can drive both.
+ *
  * @module
  */
 
 import type { JobSpec } from "../core/model.ts";
-import { SlotTakenError } from "../storage/types.ts";
-import type { Scheduler } from "./scheduler.ts";
+import { SlotTakenError, type Storage } from "../storage/types.ts";
+import { ClaimBatch } from "./claims.ts";
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
+import { catchUpPlan, slotsBetween, type SlotSpan } from "./slots.ts";
 
-/** Longest sleep between wake-ups, so a wall-clock jump is noticed within this time. */
-const MAX_SLEEP_MS = 10_000;
-/** How much earlier than a slot the timer wakes, to spin to the exact millisecond. */
-const EARLY_WAKE_MS = 2;
-/** Wall and monotonic clocks disagreeing by more than this is a jump or a suspend. */
-const JUMP_THRESHOLD_MS = 2_000;
-/** Most missed slots enumerated for one job (an every-second job down for days). */
-const MAX_ENUMERATED = 10_000;
+/**
+ * Longest sleep between wake-ups, so a wall-clock jump is noticed within this time. It also
+ * keeps every timer far below setTimeout's 2^31-1 ms, however far the next slot is.
+ *
+ * @default {10000}
+ */
+export const MAX_SLEEP_MS = 10_000;
+/**
+ * How much earlier than a slot the timer wakes, to spin to the exact millisecond (timers
+ * fire a millisecond or two late).
+ *
+ * @default {2}
+ */
+export const EARLY_WAKE_MS = 2;
+/**
+ * Wall and monotonic clocks disagreeing by more than this is a jump or a suspend.
+ *
+ * @default {2000}
+ */
+export const JUMP_THRESHOLD_MS = 2_000;
+/**
+ * Fire lateness samples kept for metrics; past it the oldest half is dropped.
+ *
+ * @default {10000}
+ */
+const LATENESS_KEPT = 10_000;
 
 /** Why a slot did not run. */
 export type SkipKind = "paused" | "overlap" | "limit" | "dependency" | "missed";
@@ -51,35 +74,85 @@ interface JobTimer {
   anchor: number;
 }
 
-/** Drives scheduled fires for a Scheduler. */
+/** How the engine starts a scheduled run (a subset of what the Scheduler's `startRun` takes). */
+export interface ScheduledStart {
+  /** Always `schedule`. */
+  readonly trigger: "schedule";
+  /** The slot the run claims (epoch ms); a slot taken already throws SlotTakenError. */
+  readonly scheduledFor: number;
+  /** Why it runs, e.g. `catch-up (catchup: all)`; null for an on-time fire. */
+  readonly reason: string | null;
+  /** Execution begins once this settles (the engine first commits the wake-up's claims). */
+  readonly startAfter: Promise<void>;
+}
+
+/**
+ * What the engine needs of the scheduler it fires for. The Scheduler implements it; declared
+ * here so that this module does not import the scheduler's (which imports this one).
+ */
+export interface EngineHost {
+  /** The jobs; those with a schedule that are enabled get a timer. */
+  readonly jobs: readonly JobSpec[];
+  /** Whether scheduled fires are paused (due slots are recorded as skipped). */
+  readonly paused: boolean;
+  /** Whether shutdown has begun (due slots are left alone). */
+  readonly stopping: boolean;
+  /** The store: a job's last claimed slot (catch-up starts there) and committing claims. */
+  readonly storage: Pick<Storage, "lastSlot" | "flush">;
+  /** Whether a job is enabled now (a persisted enable/disable wins over the job file). */
+  isEnabled(job: JobSpec): boolean;
+  /** Why a new run of `job` would exceed a limit now (`job limit…` or `global limit…`), or null. */
+  limitReason(job: JobSpec): string | null;
+  /** Why `job`'s dependencies are not satisfied at `now` (epoch ms), or null. */
+  dependencyReason(job: JobSpec, now: number): string | null;
+  /** Records and starts a run that claims a slot; throws SlotTakenError if it is taken. */
+  startRun(job: JobSpec, init: ScheduledStart): { readonly runId: string };
+  /** Records a slot that did not run; returns the run id, or null if the slot was taken. */
+  recordSkip(job: JobSpec, slot: number, reason: string): string | null;
+}
+
+/** Settings of an {@link Engine}. */
+export interface EngineOptions {
+  /** Told what the engine does (fires, skips, catch-up, clock jumps), for the log. */
+  readonly notify?: (n: EngineNotice) => void;
+  /**
+   * Time and timers; tests pass one they drive.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
+  readonly clock?: Clock;
+}
+
+/** Drives scheduled fires for an {@link EngineHost} (the Scheduler). */
 export class Engine {
-  readonly #scheduler: Scheduler;
+  readonly #host: EngineHost;
   readonly #notify: (n: EngineNotice) => void;
+  readonly #clock: Clock;
   readonly #timers = new Map<string, JobTimer>();
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: TimerHandle | null = null;
   #armedWall = 0;
   #armedMono = 0;
   #running = false;
-  /** A slot was claimed (fired or skipped) since the last commit of the store. */
-  #claimed = false;
-  /** Runs fired in this wake-up start when it opens, after their claims are committed. */
-  #gate: { promise: Promise<void>; open: () => void } | null = null;
+  /** This wake-up's slot claims, committed before its runs start. */
+  readonly #claims: ClaimBatch;
   /** Fire lateness samples (ms) since start, for metrics. */
   readonly lateness: number[] = [];
 
   /** Creates an engine; nothing fires until `start()`. */
-  constructor(scheduler: Scheduler, notify: (n: EngineNotice) => void = () => {}) {
-    this.#scheduler = scheduler;
-    this.#notify = notify;
+  constructor(host: EngineHost, options: EngineOptions = {}) {
+    this.#host = host;
+    this.#notify = options.notify ?? (() => {});
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#claims = new ClaimBatch(() => host.storage.flush());
   }
 
   /** Starts firing: missed slots per catch-up policy first, then the timer. */
-  start(now: number = Date.now()): void {
+  start(now: number = this.#clock.now()): void {
     this.#running = true;
     try {
-      for (const job of this.#scheduler.jobs) this.#add(job, now, true);
+      for (const job of this.#host.jobs) this.#add(job, now, true);
     } finally {
-      this.#commitClaims();
+      this.#claims.commit();
     }
     this.#arm();
   }
@@ -87,7 +160,7 @@ export class Engine {
   /** Stops firing (running runs are untouched). */
   stop(): void {
     this.#running = false;
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimer(this.#timer);
     this.#timer = null;
   }
 
@@ -105,10 +178,10 @@ export class Engine {
    * Applies a new job set: added jobs get timers, removed ones lose them, changed ones
    * are recomputed. Returns each changed job's next fire time before and after.
    */
-  reload(jobs: readonly JobSpec[], now: number = Date.now()): JobChange[] {
+  reload(jobs: readonly JobSpec[], now: number = this.#clock.now()): JobChange[] {
     const changes: JobChange[] = [];
     const active = new Map(
-      jobs.filter((j) => j.schedule !== null && this.#scheduler.isEnabled(j)).map((j) => [j.id, j]),
+      jobs.filter((j) => j.schedule !== null && this.#host.isEnabled(j)).map((j) => [j.id, j]),
     );
     for (const [id, t] of this.#timers) {
       if (!active.has(id)) {
@@ -139,114 +212,68 @@ export class Engine {
 
   /** Recomputes every job's next fire from now (after resume or a clock jump). */
   #add(job: JobSpec, now: number, catchup: boolean): void {
-    if (!job.schedule || !this.#scheduler.isEnabled(job)) return;
+    if (!job.schedule || !this.#host.isEnabled(job)) return;
     const t: JobTimer = { job, nextAt: null, anchor: now };
     this.#timers.set(job.id, t);
     if (catchup) {
-      const last = this.#scheduler.storage.lastSlot(job.id);
+      const last = this.#host.storage.lastSlot(job.id);
       if (last !== null) {
         const anchor = job.schedule.kind === "every" ? last : undefined;
-        const missed = this.#slotsBetween(job, last, now, anchor);
-        if (missed.slots.length > 0) this.#catchUp(job, missed.slots, missed.total);
+        const missed = slotsBetween(job.schedule, last, now, { anchor });
+        if (missed.slots.length > 0) this.#catchUp(job, missed);
       }
     }
     t.nextAt = job.schedule.next(new Date(now), new Date(t.anchor))?.getTime() ?? null;
   }
 
   /**
-   * Slots strictly after `from` and at or before `to`, oldest first, and how many there are.
-   * Past MAX_ENUMERATED only the latest are kept (catch-up runs the latest): the enumeration
-   * skips ahead and `total` counts the skipped part at the rate seen so far.
+   * Runs missed slots per the job's policy (see {@link catchUpPlan}); records the rest as
+   * one skipped slot.
    */
-  #slotsBetween(
-    job: JobSpec,
-    from: number,
-    to: number,
-    anchor?: number,
-  ): { slots: number[]; total: number } {
-    const slots: number[] = [];
-    let total = 0;
-    let at = from;
-    for (;;) {
-      const next = job.schedule!.next(
-        new Date(at),
-        anchor === undefined ? undefined : new Date(anchor),
-      )
-        ?.getTime();
-      if (next === undefined || next > to) break;
-      slots.push(next);
-      total++;
-      at = next;
-      if (slots.length < MAX_ENUMERATED) continue;
-      // Resume where about MAX_ENUMERATED slots remain before `to`.
-      const span = next - slots[0];
-      const ahead = to - span;
-      if (span > 0 && ahead > next) {
-        total += Math.floor(((ahead - next) / span) * (slots.length - 1));
-        at = ahead;
-        slots.length = 0;
-      } else {
-        slots.splice(0, slots.length >> 1);
-      }
-    }
-    return { slots, total };
-  }
-
-  /**
-   * Runs missed slots per the job's policy; records the rest as one skipped slot. `missed`
-   * holds the latest of `total` missed slots.
-   */
-  #catchUp(job: JobSpec, missed: number[], total: number): void {
+  #catchUp(job: JobSpec, missed: SlotSpan): void {
     const policy = job.catchup;
-    const toRun = policy === "all"
-      ? missed.slice(-job.catchupLimit)
-      : policy === "last"
-      ? missed.slice(-1)
-      : [];
-    const dropped = total - toRun.length;
-    this.#notify({ kind: "catchup", job, policy, missed: total, running: toRun.length });
-    if (dropped > 0 && missed.length > toRun.length) {
-      // One record for the whole gap: enough for `pt why`, without a row per missed second.
-      const latestDropped = missed[missed.length - toRun.length - 1];
+    const plan = catchUpPlan(policy, missed, job.catchupLimit);
+    this.#notify({ kind: "catchup", job, policy, missed: missed.total, running: plan.run.length });
+    if (plan.latestDropped !== null) {
+      const dropped = plan.dropped;
       this.#skip(
         job,
-        latestDropped,
+        plan.latestDropped,
         "missed",
         `${dropped} slot${dropped === 1 ? "" : "s"} while Petit was not running ` +
           `(catchup: ${policy}${policy === "all" ? `, catchup_limit ${job.catchupLimit}` : ""})`,
       );
     }
-    for (const slot of toRun) this.#fire(job, slot, `catch-up (catchup: ${policy})`);
+    for (const slot of plan.run) this.#fire(job, slot, `catch-up (catchup: ${policy})`);
   }
 
   #arm(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    const clock = this.#clock;
+    if (this.#timer !== null) clock.clearTimer(this.#timer);
     this.#timer = null;
     if (!this.#running) return;
     let earliest = Infinity;
     for (const t of this.#timers.values()) {
       if (t.nextAt !== null && t.nextAt < earliest) earliest = t.nextAt;
     }
-    const now = Date.now();
+    const now = clock.now();
     // Timers fire a millisecond or two late: wake a little early and wait out the rest.
     const delay = Math.max(0, Math.min(earliest - now - EARLY_WAKE_MS, MAX_SLEEP_MS));
     this.#armedWall = now;
-    this.#armedMono = performance.now();
+    this.#armedMono = clock.monotonic();
     this.#earliest = earliest;
-    this.#timer = setTimeout(() => this.#tick(), delay);
+    this.#timer = clock.setTimer(() => this.#tick(), delay);
   }
 
   #earliest = Infinity;
 
   #tick(): void {
+    const clock = this.#clock;
     this.#timer = null;
     // A short busy wait (at most EARLY_WAKE_MS, only when a slot is due) for precise firing.
-    const target = this.#earliest;
-    while (target - Date.now() > 0 && target - Date.now() <= EARLY_WAKE_MS) {
-      // Spin until the slot's millisecond.
-    }
-    const now = Date.now();
-    const expected = this.#armedWall + (performance.now() - this.#armedMono);
+    clock.spinUntil(this.#earliest, EARLY_WAKE_MS);
+    const now = clock.now();
+    const expected = this.#armedWall + (clock.monotonic() - this.#armedMono);
     const drift = now - expected;
     if (Math.abs(drift) > JUMP_THRESHOLD_MS) {
       this.#notify({ kind: "clock_jump", driftMs: Math.round(drift) });
@@ -254,7 +281,7 @@ export class Engine {
     try {
       this.#fireDue(now, drift);
     } finally {
-      this.#commitClaims();
+      this.#claims.commit();
     }
     this.#arm();
   }
@@ -285,49 +312,19 @@ export class Engine {
         t.nextAt = following;
         continue;
       }
-      const due = this.#slotsBetween(
-        t.job,
-        t.nextAt - 1,
-        now,
-        schedule.kind === "every" ? t.anchor : undefined,
-      );
+      const due = slotsBetween(schedule, t.nextAt - 1, now, {
+        anchor: schedule.kind === "every" ? t.anchor : undefined,
+      });
       const slot = due.slots.at(-1) ?? t.nextAt;
-      if (due.total > 1) this.#catchUp(t.job, due.slots.slice(0, -1), due.total - 1);
+      if (due.total > 1) {
+        this.#catchUp(t.job, { slots: due.slots.slice(0, -1), total: due.total - 1 });
+      }
       this.#fire(t.job, slot, null);
       if (t.job.schedule!.kind === "every") t.anchor = slot;
       t.nextAt =
         t.job.schedule!.next(new Date(Math.max(slot, now)), new Date(t.anchor))?.getTime() ??
           null;
     }
-  }
-
-  /**
-   * Commits this wake-up's slot claims (the store batches writes for ~50 ms), then lets its
-   * runs start. Were the process killed between a task's start and the commit, the claim
-   * would vanish and the restart would run the slot a second time. Claiming every due slot
-   * first also keeps one run's start-up work from delaying the next job's fire.
-   */
-  #commitClaims(): void {
-    const gate = this.#gate;
-    this.#gate = null;
-    if (this.#claimed) {
-      this.#claimed = false;
-      try {
-        this.#scheduler.storage.flush();
-      } catch (err) {
-        console.error(`petit: could not commit slot claims: ${String(err)}`);
-      }
-    }
-    gate?.open();
-  }
-
-  /** The promise runs fired now wait for (see `#commitClaims`). */
-  #startGate(): Promise<void> {
-    if (this.#gate === null) {
-      const { promise, resolve } = Promise.withResolvers<void>();
-      this.#gate = { promise, open: resolve };
-    }
-    return this.#gate.promise;
   }
 
   #recompute(t: JobTimer, now: number): void {
@@ -337,7 +334,7 @@ export class Engine {
 
   /** Fires one slot: claims it, checks pause, limits and dependencies, starts the run. */
   #fire(job: JobSpec, slot: number, reason: string | null): void {
-    const s = this.#scheduler;
+    const s = this.#host;
     if (s.stopping) return;
     if (s.paused) return this.#skip(job, slot, "paused", "scheduler paused");
     const limit = s.limitReason(job);
@@ -345,19 +342,19 @@ export class Engine {
       const kind = limit.startsWith("job limit") ? "overlap" : "limit";
       return this.#skip(job, slot, kind, limit);
     }
-    const dep = s.dependencyReason(job);
+    const dep = s.dependencyReason(job, this.#clock.now());
     if (dep) return this.#skip(job, slot, "dependency", dep);
     try {
       const run = s.startRun(job, {
         trigger: "schedule",
         scheduledFor: slot,
         reason,
-        startAfter: this.#startGate(),
+        startAfter: this.#claims.startGate(),
       });
-      this.#claimed = true;
-      const lateMs = Date.now() - slot;
+      this.#claims.claimed();
+      const lateMs = this.#clock.now() - slot;
       this.lateness.push(lateMs);
-      if (this.lateness.length > 10_000) this.lateness.splice(0, 5_000);
+      if (this.lateness.length > LATENESS_KEPT) this.lateness.splice(0, LATENESS_KEPT / 2);
       this.#notify({ kind: "fired", job, slot, runId: run.runId, lateMs });
     } catch (err) {
       if (!(err instanceof SlotTakenError)) throw err;
@@ -366,8 +363,8 @@ export class Engine {
   }
 
   #skip(job: JobSpec, slot: number, kind: SkipKind, message: string): void {
-    const runId = this.#scheduler.recordSkip(job, slot, `${kind}: ${message}`);
-    if (runId !== null) this.#claimed = true;
+    const runId = this.#host.recordSkip(job, slot, `${kind}: ${message}`);
+    if (runId !== null) this.#claims.claimed();
     if (runId === null) this.#notify({ kind: "slot_taken", job, slot });
     else this.#notify({ kind: "skipped", job, slot, runId, reason: `${kind}: ${message}` });
   }

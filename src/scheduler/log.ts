@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatDuration } from "../core/duration.ts";
+import { formatDuration } from "../schedule/duration.ts";
 import type { EventBus } from "../events/bus.ts";
 
 /** How much is logged. */

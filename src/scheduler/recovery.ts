@@ -13,7 +13,7 @@ import {
   processStartEpoch,
   startToken,
 } from "../exec/process/mod.ts";
-import type { RunRecord, Storage } from "../storage/types.ts";
+import type { RunRecord, RunStore, StoreLifecycle, TaskStore } from "../storage/types.ts";
 
 /** This process as a run owner: `pid:start token`, unique even when pids are reused. */
 export function ownerToken(): string {
@@ -32,7 +32,7 @@ export function ownerAlive(owner: string | null | undefined): boolean {
 
 /** Marks crashed runs interrupted and kills their leftover process groups. */
 export async function recoverRuns(
-  storage: Storage,
+  storage: RunStore & TaskStore & Pick<StoreLifecycle, "flush">,
   options: { killGraceMs?: number } = {},
 ): Promise<RunRecord[]> {
   const recovered: RunRecord[] = [];

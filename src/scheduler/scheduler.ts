@@ -10,71 +10,24 @@ import { EventBus } from "../events/bus.ts";
 import { executeRun, type RunResult } from "../exec/runner.ts";
 import { recordEvents } from "../storage/recorder.ts";
 import { type RunRecord, type RunTrigger, SlotTakenError, type Storage } from "../storage/types.ts";
+import { SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
 import { unsatisfiedDependency } from "./dependencies.ts";
-import { Engine, type EngineNotice, type JobChange } from "./engine.ts";
+import { Engine, type JobChange } from "./engine.ts";
 import { ownerToken } from "./recovery.ts";
+import {
+  type SchedulerOptions,
+  type StartedRun,
+  type TriggerOptions,
+  TriggerRefusedError,
+} from "./types.ts";
 
-/** Settings of a scheduler. */
-export interface SchedulerOptions {
-  /** Where runs are recorded. */
-  readonly storage: Storage;
-  /** Shared bus; a new one is created when absent. */
-  readonly bus?: EventBus;
-  /** Concurrent tasks per run (default 4). */
-  readonly maxTasks?: number;
-  /** Concurrent runs across all jobs (default unlimited). */
-  readonly maxJobs?: number | null;
-  /** `pt`'s environment for tasks (default: this process's environment). */
-  readonly baseEnv?: Readonly<Record<string, string>>;
-  /** Bytes kept per stream per attempt (default 1 MiB). */
-  readonly maxLogBytes?: number;
-  /** SIGTERM → SIGKILL delay for timeouts and cancellation (default 5 s). */
-  readonly killGraceMs?: number;
-  /** Runs kept per job; older ones are deleted after each run (default 1000). */
-  readonly keepRuns?: number;
-  /** What the firing engine does (fires, skips, catch-up, clock jumps), for logging. */
-  readonly onNotice?: (notice: EngineNotice) => void;
-  /** Live task output lines. */
-  readonly onLine?: (
-    runId: string,
-    taskId: string,
-    stream: "stdout" | "stderr",
-    line: string,
-  ) => void;
-}
-
-/** Why a trigger was refused. */
-export type RefusalCode = "not_found" | "dependency" | "limit" | "not_finished" | "stopping";
-
-/** A manual trigger, retry or cancel that cannot be done. */
-export class TriggerRefusedError extends Error {
-  /** `not_found` (404), `dependency` (409), `limit` (429), `not_finished` and `stopping` (409). */
-  readonly code: RefusalCode;
-  /** Builds the error. */
-  constructor(code: RefusalCode, message: string) {
-    super(message);
-    this.name = "TriggerRefusedError";
-    this.code = code;
-  }
-}
-
-/** A run that was started. */
-export interface StartedRun {
-  /** The run. */
-  readonly runId: string;
-  /** The job. */
-  readonly jobId: string;
-  /** Settles when the run has finished and been recorded. */
-  readonly done: Promise<RunResult>;
-}
-
-/** Options of a manual trigger. */
-export interface TriggerOptions {
-  /** Run even when a job dependency is not satisfied (never overrides a limit). */
-  readonly force?: boolean;
-  /** `manual` (CLI, library) or `api`. */
-  readonly trigger?: Extract<RunTrigger, "manual" | "api">;
-}
+export {
+  type RefusalCode,
+  type SchedulerOptions,
+  type StartedRun,
+  type TriggerOptions,
+  TriggerRefusedError,
+} from "./types.ts";
 
 interface ActiveRun {
   readonly jobId: string;
@@ -139,11 +92,18 @@ export class Scheduler {
   /** Starts firing scheduled runs (slots missed while down go through catch-up first). */
   start(): void {
     if (this.#engine) return;
-    this.#engine = new Engine(this, this.#options.onNotice);
+    // The scheduler is the engine's EngineHost (checked here; an `implements` clause would
+    // put the internal interface into the library's public types).
+    this.#engine = new Engine(this, { notify: this.#options.onNotice });
     this.#engine.start();
   }
 
-  /** The firing engine once started, else null. */
+  /**
+   * The firing engine once started, else null: for the HTTP API (next runs, lateness) and
+   * tests. Internal to Petit; its type is not part of the library's exports.
+   *
+   * @ignore
+   */
   get engine(): Engine | null {
     return this.#engine;
   }
@@ -400,10 +360,14 @@ export class Scheduler {
     this.#engine?.stop();
     const all = () => Promise.allSettled([...this.#active.values()].map((r) => r.done));
     if (this.#active.size > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      let timer: TimerHandle | undefined;
+      // The system clock's timers chain past setTimeout's 2^31-1 ms (a grace of ~25 days
+      // would otherwise end at once).
+      const grace = new Promise<void>((resolve) => {
+        timer = SYSTEM_CLOCK.setTimer(resolve, graceMs);
+      });
       await Promise.race([all(), grace, now ?? new Promise(() => {})]);
-      clearTimeout(timer);
+      if (timer !== undefined) SYSTEM_CLOCK.clearTimer(timer);
       for (const run of this.#active.values()) run.controller.abort();
       await all();
     }

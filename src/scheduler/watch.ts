@@ -8,7 +8,7 @@
 
 import { resolve } from "node:path";
 import { formatConfigError } from "../config/errors.ts";
-import { loadJobsDir, type LoadResult } from "../config/loader.ts";
+import { loadJobsDir, type LoadResult } from "../config/loader/mod.ts";
 import type { JobSpec } from "../core/model.ts";
 
 /** The job set to use after a reload, and what to report. */

@@ -5,20 +5,20 @@
  * @module
  */
 
+import { RunExistsError, RunNotFoundError, SlotTakenError } from "./errors.ts";
 import {
   type AttemptRecord,
   DEFAULT_RUN_LIMIT,
   RUN_PATCH_KEYS,
+  type RunPatch,
   type RunQuery,
   type RunRecord,
-  SlotTakenError,
   type Storage,
   type StoredEvent,
   TASK_PATCH_KEYS,
+  type TaskRunPatch,
   type TaskRunRecord,
 } from "./types.ts";
-
-export { SlotTakenError };
 
 /** Copies only the known fields, so stray properties are not stored either. */
 function copyRun(r: RunRecord): RunRecord {
@@ -132,13 +132,13 @@ export class InMemoryStorage implements Storage {
 
   #entry(runId: string): RunEntry {
     const entry = this.#runs.get(runId);
-    if (!entry) throw new Error(`petit: no run ${runId}`);
+    if (!entry) throw new RunNotFoundError(runId);
     return entry;
   }
 
   /** See {@link Storage.insertRun}. */
   insertRun(run: RunRecord): void {
-    if (this.#runs.has(run.id)) throw new Error(`petit: run ${run.id} already exists`);
+    if (this.#runs.has(run.id)) throw new RunExistsError(run.id);
     if (run.scheduled_for !== null) {
       const slot = `${run.job_id}\0${run.scheduled_for}`;
       if (this.#slots.has(slot)) throw new SlotTakenError(run.job_id, run.scheduled_for);
@@ -153,7 +153,7 @@ export class InMemoryStorage implements Storage {
   }
 
   /** See {@link Storage.updateRun}. */
-  updateRun(id: string, patch: Partial<Omit<RunRecord, "id" | "job_id">>): void {
+  updateRun(id: string, patch: RunPatch): void {
     const entry = this.#entry(id);
     const next = copyRun(entry.run);
     applyPatch(next, patch, RUN_PATCH_KEYS, "run");
@@ -210,11 +210,7 @@ export class InMemoryStorage implements Storage {
   }
 
   /** See {@link Storage.updateTaskRun}. */
-  updateTaskRun(
-    runId: string,
-    taskId: string,
-    patch: Partial<Omit<TaskRunRecord, "run_id" | "task_id">>,
-  ): void {
+  updateTaskRun(runId: string, taskId: string, patch: TaskRunPatch): void {
     const tasks = this.#entry(runId).tasks;
     const current = tasks.get(taskId);
     if (!current) throw new Error(`petit: no task ${taskId} in run ${runId}`);

@@ -7,14 +7,29 @@
 
 import type { EventBus } from "../events/bus.ts";
 import { type AttemptLogs, type PetitEvent, publicEvent } from "../events/types.ts";
-import type { Storage, TaskRunRecord } from "./types.ts";
+import type {
+  AttemptStore,
+  EventStore,
+  OutputStore,
+  RunStore,
+  TaskRunRecord,
+  TaskStore,
+} from "./types.ts";
+
+/** What the recorder writes: run results, tasks, attempts, outputs and events; no reads. */
+export type RecordingStore =
+  & Pick<RunStore, "updateRun">
+  & TaskStore
+  & AttemptStore
+  & OutputStore
+  & EventStore;
 
 /** Subscribes `storage` to `bus`; returns the unsubscribe function. */
-export function recordEvents(bus: EventBus, storage: Storage): () => void {
+export function recordEvents(bus: EventBus, storage: RecordingStore): () => void {
   return bus.subscribe((event) => record(storage, event));
 }
 
-function record(storage: Storage, event: PetitEvent): void {
+function record(storage: RecordingStore, event: PetitEvent): void {
   switch (event.type) {
     case "job_started": {
       const kept = new Set(event.kept_task_ids);
@@ -133,7 +148,7 @@ function emptyTask(runId: string, taskId: string, keptAt: number | null): TaskRu
 }
 
 function saveAttempt(
-  storage: Storage,
+  storage: RecordingStore,
   ids: { run_id: string; task_id: string },
   attempt: number,
   exitCode: number | null,

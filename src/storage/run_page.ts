@@ -1,5 +1,5 @@
 /**
- * Keyset paging over runs: a page of {@link Storage.listRuns} with an opaque `next_cursor`
+ * Keyset paging over runs: a page of {@link RunStore.listRuns} with an opaque `next_cursor`
  * that names the page's last run by its sort key (`started_at`, `id`). Unlike paging by
  * `before = started_at`, no run is skipped or repeated when many runs share a start time
  * (40 parallel triggers in one millisecond), and runs inserted meanwhile do not shift
@@ -24,7 +24,7 @@
  * @module
  */
 
-import { DEFAULT_RUN_LIMIT, type RunQuery, type RunRecord, type Storage } from "./types.ts";
+import { DEFAULT_RUN_LIMIT, type RunQuery, type RunRecord, type RunStore } from "./types.ts";
 
 /** The sort key of a run, which a cursor encodes. */
 export type RunKey = Pick<RunRecord, "started_at" | "id">;
@@ -87,7 +87,7 @@ export function decodeRunCursor(cursor: string): RunKey {
  * one run more than `limit`, so the last page says so (`next_cursor: null`) instead of
  * leading to an empty one.
  */
-export function listRunPage(storage: Storage, query: RunQuery = {}): RunPage {
+export function listRunPage(storage: Pick<RunStore, "listRuns">, query: RunQuery = {}): RunPage {
   const limit = Math.max(0, Math.floor(query.limit ?? DEFAULT_RUN_LIMIT));
   const runs = storage.listRuns({ ...query, limit: limit + 1 });
   if (runs.length <= limit || limit === 0) return { runs: runs.slice(0, limit), next_cursor: null };

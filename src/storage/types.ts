@@ -1,29 +1,27 @@
 /**
- * Records Petit keeps and the storage interface both backends implement.
+ * Records Petit keeps and the storage interfaces both backends implement: one small
+ * interface per kind of record ({@link RunStore}, {@link TaskStore}, …), and
+ * {@link Storage}, all of them at once. The errors they throw live in `./errors.ts` and
+ * are re-exported here.
+ *
  * Field names are snake_case because these records are also the JSON shapes the CLI
  * (`--json`) and the HTTP API serve. Timestamps are epoch milliseconds.
  *
  * @module
  */
 
-/** Status of a job run. */
-export type RunStatus =
-  | "running"
-  | "completed"
-  | "failed"
-  | "interrupted"
-  | "cancelled"
-  | "skipped";
+import { RunExistsError, RunNotFoundError, SlotTakenError } from "./errors.ts";
 
-/** Every run status, for validation and help texts. */
-export const RUN_STATUSES: readonly RunStatus[] = [
-  "running",
-  "completed",
-  "failed",
-  "interrupted",
-  "cancelled",
-  "skipped",
-];
+import type { RunStatus, RunTrigger, TaskStatus } from "../core/statuses.ts";
+
+// The enums are defined once, in core; re-exported here for the modules that already
+// import them with the records.
+export {
+  RUN_STATUSES,
+  type RunStatus,
+  type RunTrigger,
+  type TaskStatus,
+} from "../core/statuses.ts";
 
 /** The fields `Storage.updateRun` may change. */
 export const RUN_PATCH_KEYS: ReadonlySet<string> = new Set([
@@ -51,18 +49,6 @@ export const TASK_PATCH_KEYS: ReadonlySet<string> = new Set([
   "pgid",
   "proc_start",
 ]);
-
-/** What started a run. */
-export type RunTrigger = "schedule" | "manual" | "api" | "retry";
-
-/** Status of one task within a run. */
-export type TaskStatus =
-  | "pending"
-  | "running"
-  | "completed"
-  | "failed"
-  | "skipped"
-  | "cancelled";
 
 /** One run of a job. */
 export interface RunRecord {
@@ -170,7 +156,7 @@ export interface StoredEvent {
 }
 
 /**
- * How many runs {@link Storage.listRuns} returns when the query gives no `limit`.
+ * How many runs {@link RunStore.listRuns} returns when the query gives no `limit`.
  * @default 50
  */
 export const DEFAULT_RUN_LIMIT = 50;
@@ -196,101 +182,116 @@ export interface RunQuery {
   limit?: number;
 }
 
-/**
- * Thrown by {@link Storage.insertRun} when the job already has a run for that schedule slot
- * (`job_id` + `scheduled_for`): another scheduler (or process) claimed the fire first.
- */
-export class SlotTakenError extends Error {
-  /** The job whose slot was taken. */
-  readonly jobId: string;
-  /** The slot (epoch ms). */
-  readonly scheduledFor: number;
+export { RunExistsError, RunNotFoundError, SlotTakenError };
 
-  /** Builds the error for `jobId` at slot `scheduledFor`. */
-  constructor(jobId: string, scheduledFor: number, options?: ErrorOptions) {
-    const when = Number.isFinite(scheduledFor)
-      ? new Date(scheduledFor).toISOString()
-      : String(scheduledFor);
-    super(`job ${jobId} already has a run for the slot ${when}`, options);
-    this.name = "SlotTakenError";
-    this.jobId = jobId;
-    this.scheduledFor = scheduledFor;
-  }
-}
+/** A run's partial update: `undefined` fields are left as they are. */
+export type RunPatch = Partial<Omit<RunRecord, "id" | "job_id">>;
 
-/**
- * Where Petit keeps runs, tasks, attempts, outputs and events.
- *
- * Writes may be buffered and committed in groups; every read sees every earlier write
- * of the same instance. `flush()` commits buffered writes now.
- *
- * Records passed in are copied and records returned are fresh copies: mutating either
- * never changes what is stored. Writes that name a run or task that does not exist
- * (other than `insertRun` and `appendEvent`) throw an Error.
- */
-export interface Storage {
+/** A task run's partial update: `undefined` fields are left as they are. */
+export type TaskRunPatch = Partial<Omit<TaskRunRecord, "run_id" | "task_id">>;
+
+/** Runs of jobs: the records everything else hangs off. */
+export interface RunStore {
   /**
    * Stores a new run. Throws {@link SlotTakenError} if the job already has a run with the
-   * same non-null `scheduled_for`, and an Error if the id exists.
+   * same non-null `scheduled_for`, and {@link RunExistsError} if the id exists.
    */
   insertRun(run: RunRecord): void;
-  /** Changes fields of a run; `undefined` fields are left as they are. */
-  updateRun(id: string, patch: Partial<Omit<RunRecord, "id" | "job_id">>): void;
+  /** Changes fields of a run; throws {@link RunNotFoundError} for an unknown id. */
+  updateRun(id: string, patch: RunPatch): void;
   /** The run, or null if unknown (or pruned). */
   getRun(id: string): RunRecord | null;
   /** Newest first: by `started_at`, then id, both descending. */
   listRuns(query?: RunQuery): RunRecord[];
   /** Runs of a job whose status is `running`. */
   runningRuns(jobId?: string): RunRecord[];
-
-  /** Inserts or replaces a task of a run; a task keeps its place in the run's order. */
-  upsertTaskRun(task: TaskRunRecord): void;
-  /** Changes fields of a task run; `undefined` fields are left as they are. */
-  updateTaskRun(
-    runId: string,
-    taskId: string,
-    patch: Partial<Omit<TaskRunRecord, "run_id" | "task_id">>,
-  ): void;
-  /** In insertion order. */
-  listTaskRuns(runId: string): TaskRunRecord[];
-
-  /** Inserts or replaces one attempt (keyed by run, task and attempt number). */
-  upsertAttempt(attempt: AttemptRecord): void;
-  /** Attempts of a run (or of one task), oldest first: by `started_at`, task id, attempt. */
-  listAttempts(runId: string, taskId?: string): AttemptRecord[];
-
-  /** Replaces the outputs of a task. */
-  setOutputs(runId: string, taskId: string, outputs: Record<string, string>): void;
-  /** The outputs of a task (empty if none). */
-  getOutputs(runId: string, taskId: string): Record<string, string>;
-
-  /** Stores an event and returns its id. */
-  appendEvent(event: Omit<StoredEvent, "id">): number;
-  /** Events with id > afterId, oldest first; all of them unless `limit` is given. */
-  eventsAfter(afterId: number, limit?: number): StoredEvent[];
-
   /**
    * Deletes runs of `jobId` beyond the newest `keep`, with their tasks, attempts and outputs.
    * Runs still `running` are never deleted (they still count towards `keep`).
    * Returns how many runs were deleted.
    */
   pruneRuns(jobId: string, keep: number): number;
+}
 
+/** The tasks of each run, in the run's order. */
+export interface TaskStore {
+  /** Inserts or replaces a task of a run; a task keeps its place in the run's order. */
+  upsertTaskRun(task: TaskRunRecord): void;
+  /** Changes fields of a task run; throws if the run or the task is unknown. */
+  updateTaskRun(runId: string, taskId: string, patch: TaskRunPatch): void;
+  /** In insertion order. */
+  listTaskRuns(runId: string): TaskRunRecord[];
+}
+
+/** Executions of tasks, with their captured logs. */
+export interface AttemptStore {
+  /** Inserts or replaces one attempt (keyed by run, task and attempt number). */
+  upsertAttempt(attempt: AttemptRecord): void;
+  /** Attempts of a run (or of one task), oldest first: by `started_at`, task id, attempt. */
+  listAttempts(runId: string, taskId?: string): AttemptRecord[];
+}
+
+/** The `key=value` outputs tasks hand to later tasks. */
+export interface OutputStore {
+  /** Replaces the outputs of a task. */
+  setOutputs(runId: string, taskId: string, outputs: Record<string, string>): void;
+  /** The outputs of a task (empty if none). */
+  getOutputs(runId: string, taskId: string): Record<string, string>;
+}
+
+/** The event log, replayed to API clients (SSE). */
+export interface EventStore {
+  /** Stores an event and returns its id. */
+  appendEvent(event: Omit<StoredEvent, "id">): number;
+  /** Events with id > afterId, oldest first; all of them unless `limit` is given. */
+  eventsAfter(afterId: number, limit?: number): StoredEvent[];
   /** Deletes all but the newest `keep` events; returns how many were deleted. */
   pruneEvents(keep: number): number;
+}
 
+/** Which schedule slots a job's runs took (fired or skipped). */
+export interface SlotStore {
   /** The latest schedule slot recorded for a job (fired or skipped), or null. */
   lastSlot(jobId: string): number | null;
   /** Runs of a job that belong to schedule slots, newest slot first. */
   listSlots(jobId: string, limit: number): RunRecord[];
+}
 
+/** State of a job kept across restarts (enable/disable through the API). */
+export interface JobStateStore {
   /** A persisted enable/disable of a job, or null when the job file decides. */
   jobEnabled(jobId: string): boolean | null;
   /** Persists an enable/disable of a job (survives restarts). */
   setJobEnabled(jobId: string, enabled: boolean): void;
+}
 
+/** Committing buffered writes and releasing the store. */
+export interface StoreLifecycle {
   /** Commits buffered writes. */
   flush(): void;
   /** Flushes and releases the store. */
   close(): void;
 }
+
+/**
+ * Where Petit keeps runs, tasks, attempts, outputs, events, slots and job state: every
+ * small store at once. A consumer that needs less asks for less (`RunStore & TaskStore`).
+ *
+ * Writes may be buffered and committed in groups; every read sees every earlier write
+ * of the same instance. `flush()` commits buffered writes now.
+ *
+ * Records passed in are copied and records returned are fresh copies: mutating either
+ * never changes what is stored. Writes that name a run that does not exist (other than
+ * `insertRun` and `appendEvent`) throw {@link RunNotFoundError}; an unknown task of a
+ * known run is a plain Error.
+ */
+export interface Storage
+  extends
+    RunStore,
+    TaskStore,
+    AttemptStore,
+    OutputStore,
+    EventStore,
+    SlotStore,
+    JobStateStore,
+    StoreLifecycle {}

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { loadJobsDir } from "../../src/config/loader.ts";
+import { loadJobsDir } from "../../src/config/loader/mod.ts";
 import { startApi } from "../../src/api/server.ts";
 import type { Engine } from "../../src/scheduler/engine.ts";
 import { Scheduler } from "../../src/scheduler/scheduler.ts";
-import { SqliteStorage } from "../../src/storage/sqlite.ts";
+import { SqliteStorage } from "../../src/storage/sqlite/mod.ts";
+import { expectAnswerShape } from "./shape.ts";
 
 /** A job file per id: YAML text. */
 export type JobFiles = Record<string, string>;
@@ -85,7 +86,10 @@ export interface Harness {
   readonly url: string;
   /** `fetch(url + path)` with the harness's token when it has one. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  /** Fetches and parses JSON (the body must be JSON). */
+  /**
+   * Fetches and parses JSON (the body must be JSON), and checks it with the schema its route
+   * declares for the status (`shape.ts`).
+   */
   json<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<{
     status: number;
     body: T;
@@ -157,6 +161,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       } catch {
         throw new Error(`${path}: not JSON (${res.status}): ${text.slice(0, 200)}`);
       }
+      expectAnswerShape(init?.method ?? "GET", path, res.status, body);
       return { status: res.status, body, res };
     },
     async close(keepFiles = false) {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import type { OpenApiDocument } from "../../src/api/openapi.ts";
-import type { RunView, TaskRunView } from "../../src/core/views.ts";
+import type { RunDetailView, RunView, TaskRunView } from "../../src/core/views.ts";
 import type { RunRecord } from "../../src/storage/types.ts";
 import { alive, type Harness, startHarness, waitFor } from "./helpers.ts";
+import { readAnswer } from "./shape.ts";
 
 type Json = Record<string, unknown>;
-type RunDetail = RunView & { tasks: TaskRunView[] };
 
 async function trigger(h: Harness, jobId: string, body?: Json) {
   return await h.json<Json>(`/api/jobs/${jobId}/trigger`, {
@@ -16,9 +16,9 @@ async function trigger(h: Harness, jobId: string, body?: Json) {
   });
 }
 
-async function finished(h: Harness, runId: string): Promise<RunDetail> {
+async function finished(h: Harness, runId: string): Promise<RunDetailView> {
   return await waitFor(`run ${runId} to finish`, async () => {
-    const r = await h.json<RunDetail>(`/api/runs/${runId}`);
+    const r = await h.json<RunDetailView>(`/api/runs/${runId}`);
     return r.body.status === "running" ? undefined : r.body;
   });
 }
@@ -81,11 +81,12 @@ Deno.test("trigger a job, then read the run, its tasks and their logs", async ()
     assert.equal(tasks.body.tasks[0].exit_code, 0);
     assert.equal(tasks.body.tasks[0].attempts, 1);
 
-    const text = await h.fetch(`/api/runs/${runId}/tasks/first/logs`);
+    const logsPath = `/api/runs/${runId}/tasks/first/logs`;
+    const text = await h.fetch(logsPath);
     assert.equal(text.status, 200);
     assert.match(text.headers.get("content-type") ?? "", /^text\/plain/);
     assert.equal(
-      await text.text(),
+      await readAnswer("GET", logsPath, text),
       "==> first (attempt 1) stdout <==\nhello-stdout\n" +
         "==> first (attempt 1) stderr <==\nhello-stderr\n",
     );
@@ -111,10 +112,10 @@ Deno.test("trigger a job, then read the run, its tasks and their logs", async ()
       assert.equal(j.body.exit_code, 0);
       assert.equal(j.body.stdout_truncated, false);
     }
-    const forcedText = await h.fetch(`/api/runs/${runId}/tasks/first/logs?format=text`, {
+    const forcedText = await h.fetch(`${logsPath}?format=text`, {
       headers: { accept: "application/json" },
     });
-    assert.match(await forcedText.text(), /^==> first/);
+    assert.match(String(await readAnswer("GET", logsPath, forcedText)), /^==> first/);
 
     const errors: [string, number, string][] = [
       [`/api/runs/nope`, 404, "NOT_FOUND"],
@@ -320,9 +321,12 @@ Deno.test("run lists page with cursor through 40 runs that started together", as
       const names = doc.body.paths[path].get!.parameters!.map((p) => p.name);
       assert.ok(names.includes("cursor") && names.includes("before"), path);
     }
-    const list = doc.body.components.schemas.RunList;
+    const list = doc.body.components.schemas.RunList as {
+      required: string[];
+      properties: Record<string, { type: unknown }>;
+    };
     assert.deepEqual(list.required, ["runs", "count", "next_cursor"]);
-    assert.deepEqual(list.properties?.next_cursor.type, ["string", "null"]);
+    assert.deepEqual(list.properties.next_cursor.type, ["string", "null"]);
   } finally {
     await h.close();
   }

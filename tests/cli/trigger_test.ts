@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SqliteStorage } from "../../src/storage/sqlite.ts";
+import { SqliteStorage } from "../../src/storage/sqlite/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PERMISSIONS = [

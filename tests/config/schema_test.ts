@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { formatConfigError } from "../../src/config/errors.ts";
-import { listJobFiles, loadJobsDir, loadJobTexts } from "../../src/config/loader.ts";
+import { listJobFiles, loadJobsDir, loadJobTexts } from "../../src/config/loader/mod.ts";
 import { jobJsonSchema } from "../../src/config/schema.ts";
 import { jsonSchemaErrors } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { delay, MAX_TIMER_MS } from "../../src/core/delay.ts";
+import { delay, longTimeout, MAX_TIMER_MS } from "../../src/core/delay.ts";
 
 Deno.test("delay(): resolves after ms", async () => {
   const t0 = performance.now();
@@ -96,6 +96,36 @@ Deno.test("delay(): waits longer than one timer chain timers of at most MAX_TIME
     asked.length = 0;
     await delay(1234);
     assert.deepEqual(asked, [1234]);
+  } finally {
+    globalThis.setTimeout = real;
+  }
+});
+
+Deno.test("longTimeout(): fires once after ms, and clear() cancels it", async () => {
+  let fired = 0;
+  longTimeout(() => fired++, 20);
+  const cleared = longTimeout(() => fired += 100, 20);
+  cleared.clear();
+  await delay(60);
+  assert.equal(fired, 1);
+});
+
+Deno.test("longTimeout(): 2**31+1000 ms does not fire at once; it chains timers", async () => {
+  let fired = false;
+  const handle = longTimeout(() => fired = true, 2 ** 31 + 1000);
+  await delay(50);
+  assert.equal(fired, false);
+  handle.clear();
+  const real = globalThis.setTimeout;
+  const asked: number[] = [];
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    asked.push(ms);
+    queueMicrotask(fn);
+    return 0;
+  }) as unknown as typeof setTimeout;
+  try {
+    await new Promise<void>((resolve) => longTimeout(resolve, 2 ** 31 + 1000));
+    assert.deepEqual(asked, [MAX_TIMER_MS, 1001]);
   } finally {
     globalThis.setTimeout = real;
   }

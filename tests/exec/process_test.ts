@@ -142,6 +142,17 @@ Deno.test("start failures are reported, not thrown", async () => {
   });
 });
 
+Deno.test("runProcess: a timeout of 2^31 ms or more does not fire at once", async () => {
+  const r = await runProcess({
+    program: "sh",
+    args: ["-c", "sleep 0.3; echo done"],
+    env: ENV,
+    timeoutMs: 2 ** 31 + 1000, // `timeout: 25d`: one setTimeout would fire after 1 ms
+  });
+  assert.equal(r.timedOut, false);
+  assert.equal(r.exitCode, 0);
+});
+
 Deno.test("timeout kills the whole process tree", async () => {
   await withTempDir(async (dir) => {
     const pidFile = `${dir}/pids`;

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadJobTexts } from "../../src/config/loader.ts";
+import { loadJobTexts } from "../../src/config/loader/mod.ts";
 import type { TaskSpec } from "../../src/core/model.ts";
 import type { PetitEvent } from "../../src/events/types.ts";
 import type { RunResult } from "../../src/exec/runner.ts";
@@ -16,7 +16,7 @@ import {
   type SchedulerOptions,
   TriggerRefusedError,
 } from "../../src/scheduler/scheduler.ts";
-import { SqliteStorage } from "../../src/storage/sqlite.ts";
+import { SqliteStorage } from "../../src/storage/sqlite/mod.ts";
 import type { AttemptRecord, RunRecord, TaskRunRecord } from "../../src/storage/types.ts";
 
 interface Harness {

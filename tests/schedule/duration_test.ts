@@ -6,7 +6,7 @@ import {
   formatDuration,
   parseDuration,
   type ParseDurationOptions,
-} from "../../src/core/duration.ts";
+} from "../../src/schedule/duration.ts";
 
 /** Asserts that parsing fails with exactly this message. */
 function assertInvalid(text: string, message: string): void {

@@ -180,10 +180,88 @@ Deno.test("cron: steps, lists and ranges", () => {
   ]);
 });
 
-Deno.test("cron: a schedule that can never fire returns null", () => {
-  const schedule = parseSchedule("0 0 30 2 *");
-  assert.equal(schedule.next(new Date("2026-01-01T00:00:00Z")), null);
-  assert.deepEqual(nextFireTimes(schedule, new Date("2026-01-01T00:00:00Z"), 3), []);
+Deno.test("cron: a day field starting with * makes the day fields AND, as in Vixie cron", () => {
+  // Days 1, 11, 21 and 31 that are Mondays: 2026-05-11, 2026-06-01, 2026-08-31, 2026-09-21.
+  assert.deepEqual(runs("0 0 */10 * 1", "2026-01-01T00:00:00Z", 4), [
+    "2026-05-11T00:00:00.000Z",
+    "2026-06-01T00:00:00.000Z",
+    "2026-08-31T00:00:00.000Z",
+    "2026-09-21T00:00:00.000Z",
+  ]);
+  // Day 13 that is a Friday (2026-02-13, 2026-03-13), not every Friday and every 13th.
+  assert.deepEqual(runs("0 0 13 * */5", "2026-01-01T00:00:00Z", 2), [
+    "2026-02-13T00:00:00.000Z",
+    "2026-03-13T00:00:00.000Z",
+  ]);
+  // Vixie looks at the first character only: "*,13" ANDs, "13,*" ORs (and so matches every day).
+  assert.deepEqual(runs("0 0 *,13 * FRI", "2026-01-01T00:00:00Z", 2), [
+    "2026-01-02T00:00:00.000Z",
+    "2026-01-09T00:00:00.000Z",
+  ]);
+  assert.deepEqual(runs("0 0 13,* * FRI", "2026-01-01T00:00:00Z", 2), [
+    "2026-01-02T00:00:00.000Z",
+    "2026-01-03T00:00:00.000Z",
+  ]);
+});
+
+Deno.test("cron: a schedule that never fires is rejected with the day and months to blame", () => {
+  assertRejected(
+    "0 0 31 2 *",
+    'schedule "0 0 31 2 *" never fires (day 31 does not occur in February)',
+  );
+  assertRejected(
+    "0 0 30 2 *",
+    'schedule "0 0 30 2 *" never fires (day 30 does not occur in February)',
+  );
+  assertRejected(
+    " 0 0 31 4,6,9,11 * ",
+    'schedule "0 0 31 4,6,9,11 *" never fires ' +
+      "(day 31 does not occur in April, June, September or November)",
+  );
+  assertRejected(
+    "0 0 30-31 FEB *",
+    'schedule "0 0 30-31 FEB *" never fires (days 30 and 31 do not occur in February)',
+  );
+  assertRejected("0 0 0 31 2 *", /never fires \(day 31 does not occur in February\)$/);
+  // A day-of-week that ANDs cannot help; in a time zone the answer is the same.
+  assertRejected("0 0 31 2 */2", /never fires \(day 31 does not occur in February\)$/);
+  assertRejected("0 0 31 2 *", /never fires/, "America/New_York");
+  // croner's nearest-weekday extension: no weekday is nearest to a day that does not exist.
+  assertRejected("0 0 30W 2 *", /never fires \(day 30 does not occur in February\)$/);
+});
+
+Deno.test("cron: rare schedules that do fire are accepted", () => {
+  // February 29 fires every four years (2100 is not a leap year).
+  assert.deepEqual(runs("0 0 29 2 *", "2026-01-01T00:00:00Z", 4), [
+    "2028-02-29T00:00:00.000Z",
+    "2032-02-29T00:00:00.000Z",
+    "2036-02-29T00:00:00.000Z",
+    "2040-02-29T00:00:00.000Z",
+  ]);
+  assert.deepEqual(runs("0 0 29 2 *", "2096-03-01T00:00:00Z", 1), ["2104-02-29T00:00:00.000Z"]);
+  // February 29 on a Sunday: every 28 years, further apart than any short look-ahead.
+  assert.deepEqual(runs("0 0 29 2 */7", "2026-01-01T00:00:00Z", 2), [
+    "2032-02-29T00:00:00.000Z",
+    "2060-02-29T00:00:00.000Z",
+  ]);
+  // Both day fields restricted: OR, so February 31 or any Monday in February.
+  assert.deepEqual(runs("0 0 31 2 MON", "2026-01-01T00:00:00Z", 1), ["2026-02-02T00:00:00.000Z"]);
+  // Day 31 exists in one of the months.
+  assert.deepEqual(runs("0 0 31 2,3 *", "2026-01-01T00:00:00Z", 1), ["2026-03-31T00:00:00.000Z"]);
+});
+
+Deno.test("cron: the never-fires check is cheap", () => {
+  // Distinct patterns each, so the parse cache cannot answer. Best of three rounds.
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now();
+    for (let i = 0; i < 10; i++) {
+      assert.throws(() => parseSchedule(`${i + 10 * round} 0 31 2 *`), ScheduleError);
+    }
+    parseSchedule(`0 ${round} 29 2 */7`, "Europe/Berlin");
+    best = Math.min(best, performance.now() - start);
+  }
+  assert.ok(best < 250, `11 checks took ${best.toFixed(1)} ms`);
 });
 
 Deno.test("shortcuts map to their cron patterns", () => {

@@ -6,9 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { loadJobsDir } from "../../src/config/loader.ts";
+import { loadJobsDir } from "../../src/config/loader/mod.ts";
 import { Scheduler, TriggerRefusedError } from "../../src/scheduler/scheduler.ts";
-import { SqliteStorage } from "../../src/storage/sqlite.ts";
+import { SqliteStorage } from "../../src/storage/sqlite/mod.ts";
 import { concurrently, runs, Sandbox, waitUntil, withSandbox } from "./helpers.ts";
 
 const HOUR = 3_600_000;

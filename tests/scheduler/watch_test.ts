@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadJobsDir } from "../../src/config/loader.ts";
+import { loadJobsDir } from "../../src/config/loader/mod.ts";
 import { planReload, type ReloadPlan, watchJobs } from "../../src/scheduler/watch.ts";
 
 function job(id: string): string {

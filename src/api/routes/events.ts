@@ -15,11 +15,12 @@
 
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { Storage, StoredEvent } from "../../storage/types.ts";
+import { honoPath } from "../contract.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
-import { intParam, query } from "../validation.ts";
+import { ROUTES } from "../route_table.ts";
+import { query } from "../validation.ts";
 
 /** Delay between a bus notification and reading the new events back. */
 const READ_DELAY_MS = 100;
@@ -98,17 +99,15 @@ export function eventData(e: StoredEvent): Record<string, unknown> {
   return { type: e.type, at: e.at, ...e.data };
 }
 
-const eventsQuery = z.object({
-  last_event_id: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
-});
-
 /** The events route. */
 export function eventRoutes(deps: ApiDeps): Hono {
   const s = deps.scheduler;
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const app = new Hono();
 
-  app.get("/api/events", query(eventsQuery), (c) => {
+  app.get(honoPath(ROUTES.events), query(ROUTES.events.query), (c) => {
+    // Parsed here rather than by the header schema of the route table (which documents it):
+    // a bad header gets its own message.
     const header = c.req.header("last-event-id");
     let replayFrom = c.req.valid("query").last_event_id ?? null;
     if (header !== undefined && header.trim() !== "") {

@@ -5,17 +5,14 @@
  */
 
 import { Hono } from "hono";
+import type { HealthView } from "../../core/views.ts";
 import { VERSION } from "../../version.ts";
-
-/** `{status: "ok", version}`. */
-export interface HealthView {
-  status: "ok";
-  version: string;
-}
+import { honoPath } from "../contract.ts";
+import { ROUTES } from "../route_table.ts";
 
 /** The health route. */
 export function healthRoutes(): Hono {
   const app = new Hono();
-  app.get("/api/health", (c) => c.json<HealthView>({ status: "ok", version: VERSION }));
+  app.get(honoPath(ROUTES.health), (c) => c.json<HealthView>({ status: "ok", version: VERSION }));
   return app;
 }

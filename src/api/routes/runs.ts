@@ -5,44 +5,24 @@
  */
 
 import { Hono } from "hono";
-import { z } from "zod";
 import {
   type AttemptLogView,
   attemptLogView,
+  type CancelView,
+  type RetryView,
   runDetailView,
   runListView,
   taskListView,
+  type TaskLogsView,
 } from "../../core/views.ts";
 import { listRunPage } from "../../storage/run_page.ts";
 import type { RunRecord } from "../../storage/types.ts";
+import { honoPath } from "../contract.ts";
 import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
-import { intParam, query } from "../validation.ts";
-import { runQuery, runsQuerySchema } from "./shared.ts";
-import type { StartedRunView } from "./jobs.ts";
-
-/** `GET /api/runs/{id}/tasks/{task}/logs` as JSON: one attempt and how many there are. */
-export interface TaskLogsView extends AttemptLogView {
-  attempts: number;
-}
-
-/** `POST /api/runs/{id}/cancel` answer. */
-export interface CancelView {
-  run_id: string;
-  cancelled: true;
-}
-
-/** `POST /api/runs/{id}/retry` answer. */
-export interface RetryView extends StartedRunView {
-  retry_of: string;
-}
-
-const allRunsQuery = runsQuerySchema.extend({ job_id: z.string().min(1).optional() });
-
-const logsQuery = z.strictObject({
-  attempt: intParam(1, 1_000_000).optional(),
-  format: z.enum(["text", "json"]).optional(),
-});
+import { ROUTES } from "../route_table.ts";
+import { params, query } from "../validation.ts";
+import { runQuery } from "./shared.ts";
 
 /** `==> task (attempt n) stdout <==` sections, as `pt logs` prints them. */
 function logsText(log: AttemptLogView): string {
@@ -73,24 +53,25 @@ export function runRoutes(deps: ApiDeps): Hono {
     return run;
   };
 
-  app.get("/api/runs", query(allRunsQuery), (c) => {
+  const R = ROUTES;
+  app.get(honoPath(R.listRuns), query(R.listRuns.query), (c) => {
     const q = c.req.valid("query");
     return c.json(runListView(listRunPage(storage, runQuery(q, q.job_id))));
   });
 
-  app.get("/api/runs/:id", (c) => {
-    const run = requireRun(c.req.param("id"));
+  app.get(honoPath(R.getRun), params(R.getRun.params), (c) => {
+    const run = requireRun(c.req.valid("param").id);
     return c.json(runDetailView(run, storage.listTaskRuns(run.id)));
   });
 
-  app.get("/api/runs/:id/tasks", (c) => {
-    const run = requireRun(c.req.param("id"));
+  app.get(honoPath(R.listRunTasks), params(R.listRunTasks.params), (c) => {
+    const run = requireRun(c.req.valid("param").id);
     return c.json(taskListView(storage.listTaskRuns(run.id)));
   });
 
-  app.get("/api/runs/:id/tasks/:task/logs", query(logsQuery), (c) => {
-    const run = requireRun(c.req.param("id"));
-    const taskId = c.req.param("task");
+  app.get(honoPath(R.taskLogs), params(R.taskLogs.params), query(R.taskLogs.query), (c) => {
+    const { id, task: taskId } = c.req.valid("param");
+    const run = requireRun(id);
     const q = c.req.valid("query");
     const tasks = storage.listTaskRuns(run.id);
     if (!tasks.some((t) => t.task_id === taskId)) {
@@ -117,8 +98,8 @@ export function runRoutes(deps: ApiDeps): Hono {
     return c.text(logsText(view));
   });
 
-  app.post("/api/runs/:id/cancel", (c) => {
-    const run = requireRun(c.req.param("id"));
+  app.post(honoPath(R.cancelRun), params(R.cancelRun.params), (c) => {
+    const run = requireRun(c.req.valid("param").id);
     if (!s.cancel(run.id)) {
       throw new ApiError(
         "CONFLICT",
@@ -130,9 +111,9 @@ export function runRoutes(deps: ApiDeps): Hono {
     return c.json<CancelView>({ run_id: run.id, cancelled: true });
   });
 
-  app.post("/api/runs/:id/retry", (c) => {
+  app.post(honoPath(R.retryRun), params(R.retryRun.params), (c) => {
     if (s.stopping) throw new ApiError("CONFLICT", "the scheduler is shutting down");
-    const old = c.req.param("id");
+    const old = c.req.valid("param").id;
     const run = s.retry(old);
     return c.json<RetryView>({
       run_id: run.runId,

@@ -5,15 +5,11 @@
  */
 
 import { Hono } from "hono";
+import type { SchedulerStateView } from "../../core/views.ts";
 import type { Scheduler } from "../../scheduler/scheduler.ts";
+import { honoPath } from "../contract.ts";
 import type { ApiDeps } from "../deps.ts";
-
-/** The scheduler's state as served. */
-export interface SchedulerStateView {
-  state: "running" | "paused" | "stopping";
-  is_running: boolean;
-  is_paused: boolean;
-}
+import { ROUTES } from "../route_table.ts";
 
 /** Builds the state view of a scheduler. */
 export function schedulerStateView(s: Scheduler): SchedulerStateView {
@@ -25,12 +21,12 @@ export function schedulerStateView(s: Scheduler): SchedulerStateView {
 export function schedulerRoutes(deps: ApiDeps): Hono {
   const s = deps.scheduler;
   const app = new Hono();
-  app.get("/api/scheduler/state", (c) => c.json(schedulerStateView(s)));
-  app.post("/api/scheduler/pause", (c) => {
+  app.get(honoPath(ROUTES.schedulerState), (c) => c.json(schedulerStateView(s)));
+  app.post(honoPath(ROUTES.pause), (c) => {
     s.pause();
     return c.json(schedulerStateView(s));
   });
-  app.post("/api/scheduler/resume", (c) => {
+  app.post(honoPath(ROUTES.resume), (c) => {
     s.resume();
     return c.json(schedulerStateView(s));
   });

@@ -1,32 +1,17 @@
 /**
- * Pieces several route modules use: the run listing query and the job view with the
- * scheduler's live state (enabled, next run).
+ * Pieces several route modules use: the storage query of a run listing (its validator is
+ * in the route table) and the job view with the scheduler's live state (enabled, next run).
  *
  * @module
  */
 
-import { z } from "zod";
+import type { z } from "zod";
 import type { JobSpec } from "../../core/model.ts";
 import { type JobView, jobView } from "../../core/views.ts";
-import {
-  DEFAULT_RUN_LIMIT,
-  RUN_STATUSES,
-  type RunQuery,
-  type RunStatus,
-} from "../../storage/types.ts";
+import { DEFAULT_RUN_LIMIT, type RunQuery } from "../../storage/types.ts";
 import { type ApiDeps, engineOf } from "../deps.ts";
 import { ApiError } from "../errors.ts";
-import { cursorParam, intParam } from "../validation.ts";
-
-export { RUN_STATUSES };
-
-/** `limit`, `status`, `before` and `cursor` of a run listing. */
-export const runsQuerySchema = z.strictObject({
-  limit: intParam(1, 1000).optional(),
-  status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(),
-  before: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
-  cursor: cursorParam().optional(),
-});
+import type { runsQuerySchema } from "../route_table.ts";
 
 /** The storage query of a validated run listing. */
 export function runQuery(q: z.output<typeof runsQuerySchema>, jobId?: string): RunQuery {

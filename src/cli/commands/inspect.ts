@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "commander";
-import { formatDuration } from "../../core/duration.ts";
+import { formatDuration } from "../../schedule/duration.ts";
 import { attemptLogView, runDetailView, runListView } from "../../core/views.ts";
 import {
   decodeRunCursor,

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "commander";
+import type { TlsPair } from "../../api/server.ts";
 import { formatConfigError } from "../../config/errors.ts";
 import { readConfigFile, SettingsError } from "../../config/settings.ts";
 import type { EngineNotice } from "../../scheduler/engine.ts";
@@ -30,6 +31,8 @@ interface RunFlags {
   apiPort?: string;
   apiInsecure?: boolean;
   apiCors?: string;
+  apiTlsCert?: string;
+  apiTlsKey?: string;
   watch: boolean;
   logFormat: string;
   quiet?: boolean;
@@ -53,6 +56,8 @@ export function registerRun(program: Command): void {
     .option("--api-port <port>", "API port, 0 for any free port (default 8565)")
     .option("--api-insecure", "allow a non-loopback API address without a token")
     .option("--api-cors <origin>", "allow this origin to call the API from a browser")
+    .option("--api-tls-cert <file>", "serve HTTPS with this PEM certificate (needs --api-tls-key)")
+    .option("--api-tls-key <file>", "the PEM private key of --api-tls-cert")
     .option("--no-watch", "do not reload job files when they change")
     .option("--log-format <format>", "text or json", "text")
     .option("-q, --quiet", "log only problems")
@@ -97,15 +102,22 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
   const apiPort = num("--api-port", flags.apiPort, "PETIT_API_PORT", file.api?.port, 0) ?? 8565;
   if (apiPort > 65535) throw new UsageError(`--api-port must be at most 65535, got ${apiPort}`);
   const token = env("PETIT_API_TOKEN") ?? file.api?.token ?? null;
+  // An empty variable counts as unset, so a unit file can clear a path the config file sets.
+  const tlsPaths = {
+    cert: flags.apiTlsCert ?? (env("PETIT_API_TLS_CERT") || file.api?.tls_cert),
+    key: flags.apiTlsKey ?? (env("PETIT_API_TLS_KEY") || file.api?.tls_key),
+  };
   const storagePath = file.storage?.engine === "memory" && !flags.db && !env("PETIT_DB")
     ? ":memory:"
     : dbPath(flags.db, file.storage?.path ?? null);
 
+  let tls: TlsPair | null = null;
   if (apiEnabled) {
-    // Refuse an exposed API before touching jobs or the database.
-    const { ApiStartError, checkExposure } = await import("../../api/server.ts");
+    // Refuse an exposed API, or unusable TLS files, before touching jobs or the database.
+    const { ApiStartError, checkExposure, loadTls } = await import("../../api/server.ts");
     try {
       checkExposure(apiHost, token, flags.apiInsecure ?? false);
+      tls = await loadTls(tlsPaths);
     } catch (err) {
       throw err instanceof ApiStartError ? new UsageError(err.message) : err;
     }
@@ -155,6 +167,7 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
         token,
         insecure: flags.apiInsecure ?? false,
         cors: flags.apiCors ?? file.api?.cors ?? null,
+        tls,
       });
     } catch (err) {
       await scheduler.shutdown(0);
@@ -163,37 +176,11 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     }
   }
 
-  scheduler.start();
-  log.info(`petit started: ${scheduler.jobs.length} job(s) from ${dir}, database ${storagePath}`);
-  for (const job of scheduler.jobs) {
-    const next = scheduler.nextRun(job.id);
-    const when = !scheduler.isEnabled(job)
-      ? "disabled"
-      : job.schedule === null
-      ? "manual only"
-      : `next ${formatLocal(next)}`;
-    log.info(`  ${job.id}: ${job.schedule?.expression ?? "-"} — ${when}`, { job_id: job.id });
-  }
-  if (api) console.log(api.url);
-
-  const stopWatch = flags.watch
-    ? watchJobs(dir, () => scheduler.jobs, (plan) => {
-      for (const e of plan.errors) log.error(e);
-      for (const id of plan.kept) {
-        log.warn(`job file invalid; keeping the previous version`, { job_id: id });
-      }
-      const changes = scheduler.setJobs(plan.jobs);
-      for (const c of changes) {
-        log.info(
-          `job ${c.change}: next run ${formatLocal(c.before)} → ${formatLocal(c.after)}`,
-          { job_id: c.id },
-        );
-      }
-    }, (message) => log.warn(message))
-    : () => {};
-
   // First signal: stop firing and give running tasks the grace period; a later one: stop now.
-  await new Promise<void>((resolve) => {
+  // Installed before "petit started" is logged: a SIGTERM right after it must stop
+  // gracefully, not take the default action (exit 143).
+  let stopWatch: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
     let firstAt: number | null = null;
     let forceNow: () => void = () => {};
     const now = new Promise<void>((r) => (forceNow = r));
@@ -227,6 +214,37 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
     for (const s of signals) Deno.addSignalListener(s, onSignal);
   });
+
+  scheduler.start();
+  log.info(`petit started: ${scheduler.jobs.length} job(s) from ${dir}, database ${storagePath}`);
+  for (const job of scheduler.jobs) {
+    const next = scheduler.nextRun(job.id);
+    const when = !scheduler.isEnabled(job)
+      ? "disabled"
+      : job.schedule === null
+      ? "manual only"
+      : `next ${formatLocal(next)}`;
+    log.info(`  ${job.id}: ${job.schedule?.expression ?? "-"} — ${when}`, { job_id: job.id });
+  }
+  if (api) console.log(api.url);
+
+  stopWatch = flags.watch
+    ? watchJobs(dir, () => scheduler.jobs, (plan) => {
+      for (const e of plan.errors) log.error(e);
+      for (const id of plan.kept) {
+        log.warn(`job file invalid; keeping the previous version`, { job_id: id });
+      }
+      const changes = scheduler.setJobs(plan.jobs);
+      for (const c of changes) {
+        log.info(
+          `job ${c.change}: next run ${formatLocal(c.before)} → ${formatLocal(c.after)}`,
+          { job_id: c.id },
+        );
+      }
+    }, (message) => log.warn(message))
+    : () => {};
+
+  await stopped;
 }
 
 /**

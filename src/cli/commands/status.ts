@@ -10,18 +10,20 @@ import type { Command } from "commander";
 import {
   ApiClient,
   ApiRequestError,
+  ApiTlsError,
   ApiUnreachableError,
   ApiUrlError,
   remoteExitCode,
 } from "../../api/client.ts";
-import type { SchedulerStateView } from "../../api/routes/scheduler.ts";
-import { formatDuration } from "../../core/duration.ts";
-import { type JobView, type RunView, runView } from "../../core/views.ts";
+import { MAX_RUN_PAGE } from "../../api/route_table.ts";
+import { formatDuration } from "../../schedule/duration.ts";
+import { type JobView, type RunView, runView, type SchedulerStateView } from "../../core/views.ts";
 import { ExitCode, formatLocal, printJson, table } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
 
 interface StatusFlags {
   remote?: string;
+  caCert?: string;
   json?: boolean;
   db?: string;
 }
@@ -59,19 +61,26 @@ export function registerStatus(program: Command): void {
       "ask the `pt run` API at this URL (token from PETIT_API_TOKEN); exit 1 if it cannot " +
         "be reached, 2 if the token is refused",
     )
+    .option("--ca-cert <file>", CA_CERT_HELP)
     .option("--db <path>", DB_HELP)
     .option("--json", "print the status as JSON")
     .action(async (flags: StatusFlags) => {
-      if (flags.remote !== undefined) await remoteStatus(flags.remote, flags.json ?? false);
-      else localStatus(dbPath(flags.db), flags.json ?? false);
+      if (flags.remote !== undefined) {
+        await remoteStatus(flags.remote, flags.caCert, flags.json ?? false);
+      } else localStatus(dbPath(flags.db), flags.json ?? false);
     });
 }
+
+/** Help of `--ca-cert`, shared with `pt trigger`. */
+export const CA_CERT_HELP =
+  "with an https:// --remote: also trust the CA certificate(s) in this PEM file (default " +
+  "$PETIT_CA_CERT); exit 2 if the server's certificate is not trusted";
 
 /** Prints a failed remote call and stops with its exit code. */
 export function failRemote(err: unknown): never {
   if (
     err instanceof ApiRequestError || err instanceof ApiUnreachableError ||
-    err instanceof ApiUrlError
+    err instanceof ApiUrlError || err instanceof ApiTlsError
   ) {
     const refused = err instanceof ApiRequestError && (err.status === 409 || err.status === 429);
     console.error(`${refused ? "refused" : "error"}: ${err.message}`);
@@ -80,14 +89,19 @@ export function failRemote(err: unknown): never {
   throw err;
 }
 
-async function remoteStatus(url: string, json: boolean): Promise<void> {
+async function remoteStatus(
+  url: string,
+  caCertFile: string | undefined,
+  json: boolean,
+): Promise<void> {
   let status: RemoteStatus;
+  let client: ApiClient | null = null;
   try {
-    const client = new ApiClient(url);
+    client = new ApiClient(url, { caCertFile });
     const [scheduler, jobs, running] = await Promise.all([
       client.state(),
       client.jobs(),
-      client.runs({ status: "running", limit: 1000 }),
+      client.runs({ status: "running", limit: MAX_RUN_PAGE }),
     ]);
     status = {
       source: "remote",
@@ -98,6 +112,8 @@ async function remoteStatus(url: string, json: boolean): Promise<void> {
     };
   } catch (err) {
     failRemote(err);
+  } finally {
+    client?.close();
   }
   if (json) return printJson(status);
   console.log(`scheduler  ${status.scheduler.state} (${status.url})`);

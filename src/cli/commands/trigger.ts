@@ -8,13 +8,13 @@
 
 import type { Command } from "commander";
 import { ApiClient } from "../../api/client.ts";
-import { formatDuration } from "../../core/duration.ts";
+import { formatDuration } from "../../schedule/duration.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
 import { findJob, loadValidJobs } from "../jobs.ts";
 import { EXIT_FAILURE, EXIT_OK, ExitCode, positiveInt, UsageError } from "../output.ts";
 import { printProgress } from "../progress.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
-import { failRemote } from "./status.ts";
+import { CA_CERT_HELP, failRemote } from "./status.ts";
 
 interface TriggerFlags {
   db?: string;
@@ -22,6 +22,7 @@ interface TriggerFlags {
   force?: boolean;
   quiet?: boolean;
   remote?: string;
+  caCert?: string;
   wait?: boolean;
 }
 
@@ -41,6 +42,7 @@ export function registerTrigger(program: Command): void {
         "not read): exit 0 when accepted, 1 if refused (409/429) or unreachable, 2 for an " +
         "unknown job or a refused token",
     )
+    .option("--ca-cert <file>", CA_CERT_HELP)
     .option("--wait", "with --remote: wait for the run to finish; exit 0 iff it completed")
     .action(async (dir: string, jobId: string, flags: TriggerFlags) => {
       if (flags.remote !== undefined) return await remoteTrigger(flags.remote, jobId, flags);
@@ -89,8 +91,9 @@ const POLL_MS = 500;
 
 /** `pt trigger --remote`: starts the run in a running scheduler through its API. */
 async function remoteTrigger(url: string, jobId: string, flags: TriggerFlags): Promise<never> {
+  let client: ApiClient | null = null;
   try {
-    const client = new ApiClient(url);
+    client = new ApiClient(url, { caCertFile: flags.caCert });
     const started = await client.trigger(jobId, flags.force ?? false);
     if (!flags.quiet || !flags.wait) console.log(started.message);
     if (!flags.wait) throw new ExitCode(EXIT_OK);
@@ -104,6 +107,7 @@ async function remoteTrigger(url: string, jobId: string, flags: TriggerFlags): P
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } catch (err) {
+    client?.close(); // Every way out of the try block is a throw.
     if (err instanceof ExitCode) throw err;
     failRemote(err);
   }

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "commander";
-import { formatDuration } from "../../core/duration.ts";
+import { formatDuration } from "../../schedule/duration.ts";
 import { runView } from "../../core/views.ts";
 import { formatLocal, positiveInt, printJson, table } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";

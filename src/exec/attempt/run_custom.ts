@@ -6,6 +6,7 @@
  * @module
  */
 
+import { longTimeout } from "../../core/delay.ts";
 import type { TaskInput, TaskSpec } from "../../core/model.ts";
 import type { AttemptContext, AttemptResult, RunAttempt } from "./contract.ts";
 
@@ -21,7 +22,7 @@ export const runCustomAttempt: RunAttempt = async (
   ctx.signal?.addEventListener("abort", onAbort, { once: true });
   let timedOut = false;
   const timer = ctx.timeoutMs !== null
-    ? setTimeout(() => {
+    ? longTimeout(() => {
       timedOut = true;
       controller.abort(new Error("timeout"));
     }, ctx.timeoutMs)
@@ -63,7 +64,7 @@ export const runCustomAttempt: RunAttempt = async (
       ? err.message
       : String(err);
   } finally {
-    if (timer !== null) clearTimeout(timer);
+    timer?.clear();
     ctx.signal?.removeEventListener("abort", onAbort);
   }
   const stdout = lines.length ? lines.join("\n") + "\n" : "";

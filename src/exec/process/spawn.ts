@@ -6,6 +6,7 @@
  * @module
  */
 
+import { longTimeout } from "../../core/delay.ts";
 import { byteReader, Capture, LineSplitter, pump } from "./capture.ts";
 import { SETSID, terminateGroup } from "./groups.ts";
 import { startToken } from "./identity.ts";
@@ -215,11 +216,11 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     else cancelled = true;
     killing = terminateGroup(pgid, graceMs, true);
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeoutMs = spec.timeoutMs;
-  if (timeoutMs != null && timeoutMs > 0) {
-    timer = setTimeout(() => startKill("timeout"), timeoutMs);
-  }
+  // longTimeout: a plain setTimeout of 2^31 ms or more (`timeout: 25d`) fires at once.
+  const timer = timeoutMs != null && timeoutMs > 0
+    ? longTimeout(() => startKill("timeout"), timeoutMs)
+    : null;
   const onAbort = (): void => startKill("cancel");
   spec.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -227,7 +228,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   try {
     status = await child.status;
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     spec.signal?.removeEventListener("abort", onAbort);
   }
 
