@@ -13,7 +13,7 @@ import {
   remoteExitCode,
 } from "../../src/api/client.ts";
 import { ApiStartError, loadTls, startApi } from "../../src/api/server.ts";
-import { type Sandbox, waitUntil, withSandbox } from "../scheduler/helpers.ts";
+import { type Sandbox, waitUntil, withSandbox } from "../scenarios/helpers.ts";
 import { startHarness } from "./helpers.ts";
 
 /** Whether `openssl` can be run (found on PATH). */

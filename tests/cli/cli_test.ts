@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Pt } from "../scheduler/helpers.ts";
+import { Pt } from "../scenarios/helpers.ts";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const DENO_JSON = new URL("../../deno.json", import.meta.url);

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { REPEAT_SIGNAL_WINDOW_MS } from "../../src/cli/commands/run.ts";
-import { runs, sleep, waitUntil } from "../scheduler/helpers.ts";
+import { runs, sleep, waitUntil } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const HAS_TMUX = await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
