@@ -5,12 +5,12 @@
  */
 
 import type { JobDependency } from "../core/model.ts";
-import type { Storage } from "../storage/types.ts";
+import type { RunRecord, RunStore } from "../storage/types.ts";
 import { formatDuration } from "../schedule/duration.ts";
 
 /** Why a dependency is not satisfied, or null when it is. */
 export function unsatisfiedDependency(
-  storage: Storage,
+  storage: Pick<RunStore, "listRuns">,
   deps: readonly JobDependency[],
   now: number,
 ): string | null {
@@ -21,7 +21,11 @@ export function unsatisfiedDependency(
   return null;
 }
 
-function check(storage: Storage, dep: JobDependency, now: number): string | null {
+function check(
+  storage: Pick<RunStore, "listRuns">,
+  dep: JobDependency,
+  now: number,
+): string | null {
   const { jobId, condition } = dep;
   if (condition.kind === "within_window") {
     const [last] = storage.listRuns({ job_id: jobId, status: "completed", limit: 1 });
@@ -46,13 +50,24 @@ function check(storage: Storage, dep: JobDependency, now: number): string | null
     : `dependency "${jobId}" last run ${last.id} ${last.status} (last_success)`;
 }
 
-/** The newest run of a job that finished (not running, not skipped). */
-function latestFinished(storage: Storage, jobId: string) {
-  for (let before: number | undefined = undefined;;) {
-    const page = storage.listRuns({ job_id: jobId, before, limit: 20 });
+/**
+ * The newest run of a job that finished (not running, not skipped). Pages by the keyset
+ * (started_at, id), so runs that started in the same millisecond are neither skipped nor
+ * seen twice.
+ */
+function latestFinished(storage: Pick<RunStore, "listRuns">, jobId: string): RunRecord | null {
+  for (let after: RunRecord | undefined = undefined;;) {
+    const page = storage.listRuns({ job_id: jobId, after, limit: LATEST_FINISHED_PAGE });
     const found = page.find((r) => r.status !== "running" && r.status !== "skipped");
     if (found) return found;
-    if (page.length < 20) return null;
-    before = page.at(-1)!.started_at;
+    if (page.length < LATEST_FINISHED_PAGE) return null;
+    after = page.at(-1);
   }
 }
+
+/**
+ * Runs read per page while looking for the latest finished one.
+ *
+ * @default {20}
+ */
+const LATEST_FINISHED_PAGE = 20;
