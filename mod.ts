@@ -68,6 +68,7 @@ export {
   TriggerRefusedError,
 } from "./src/scheduler/scheduler.ts";
 export type { EngineNotice, JobChange, SkipKind } from "./src/scheduler/engine.ts";
+export type { Clock, TimerHandle } from "./src/scheduler/clock.ts";
 export { recoverRuns as recover } from "./src/scheduler/recovery.ts";
 export { runOnce, type RunOnceResult } from "./src/scheduler/run_once.ts";
 export type { RunResult, TaskOutcome, TaskOutcomeStatus } from "./src/exec/runner.ts";
@@ -93,8 +94,15 @@ export type {
   TaskRunRecord,
   TaskStatus,
   TaskStore,
+  WriteHealth,
 } from "./src/storage/types.ts";
-export { RunExistsError, RunNotFoundError, SlotTakenError } from "./src/storage/errors.ts";
+export {
+  RunExistsError,
+  RunNotFoundError,
+  SlotTakenError,
+  WritesNotCommittedError,
+} from "./src/storage/errors.ts";
+export { Logger, type LogLevel } from "./src/scheduler/log.ts";
 export { RUN_STATUSES, RUN_TRIGGERS, TASK_STATUSES } from "./src/core/statuses.ts";
 export { EventBus, type EventHandler } from "./src/events/bus.ts";
 export type {
@@ -119,3 +127,19 @@ export type {
 export { YamlLoader, type YamlLoaderApi } from "./src/config/yaml_loader.ts";
 export { type ConfigError, formatConfigError, JobConfigError } from "./src/config/errors.ts";
 export { VERSION } from "./src/version.ts";
+export {
+  type AttemptScript,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_START,
+  DEFAULT_UNTIL_IDLE_MS,
+  type FailScript,
+  type FailTaskOptions,
+  ManualClock,
+  type SucceedScript,
+  type SucceedTaskOptions,
+  type TaskScript,
+  TestHarness,
+  type TestHarnessOptions,
+  type TimeoutScript,
+  type TimeoutTaskOptions,
+} from "./src/testing/mod.ts";

@@ -5,11 +5,12 @@
  */
 
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { bearerAuth } from "./auth.ts";
+import { readBody } from "./body.ts";
 import { type ApiDeps, DEFAULT_MAX_BODY_BYTES } from "./deps.ts";
-import { errorResponse, onError, onNotFound } from "./errors.ts";
+import { onError, onNotFound } from "./errors.ts";
+import { requestGuard } from "./guard.ts";
 import { Metrics } from "./metrics.ts";
 import { honoPath, openPaths } from "./contract.ts";
 import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
@@ -45,20 +46,13 @@ export function createApp(deps: ApiDeps): Hono {
       }),
     );
   }
+  // Then what a web page must not make a browser send (foreign Host, Origin or body type),
+  // token or not: after CORS, so a refusal of the CORS origin still carries its headers.
+  const allowedHosts = deps.allowedHosts === undefined ? [] : deps.allowedHosts;
+  app.use("*", requestGuard({ allowedHosts, cors: deps.cors ?? null }));
   if (deps.token) app.use("*", bearerAuth(deps.token, openPaths(ROUTES)));
-  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const limit = bodyLimit({
-    maxSize,
-    onError: (c) =>
-      errorResponse(c, "PAYLOAD_TOO_LARGE", `request body is larger than ${maxSize} bytes`),
-  });
-  app.use("*", async (c, next) => {
-    // No length and no chunked encoding means no body. Skipping those requests also keeps
-    // bodyLimit from copying the request (and its signal, which makes Deno print a warning).
-    const h = c.req.raw.headers;
-    if (!h.has("content-length") && !h.has("transfer-encoding")) return await next();
-    return await limit(c, next);
-  });
+  // Bodies last: size-checked and read whole only for requests allowed this far.
+  app.use("*", readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
 
   const metrics = deps.metrics ?? new Metrics(deps.scheduler, deps.engine);
   app.route("/", healthRoutes());

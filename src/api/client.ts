@@ -17,6 +17,18 @@ import type {
   SchedulerStateView,
   StartedRunView,
 } from "../core/views.ts";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./deps.ts";
+
+/**
+ * Milliseconds one request may take, unless {@link ApiClientOptions.timeoutMs} says
+ * otherwise.
+ *
+ * @default {10_000}
+ */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The URL of an API served with the default address and port, as an example in messages. */
+const EXAMPLE_URL = `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`;
 
 /** The server answered with an error (`status` ≥ 400). */
 export class ApiRequestError extends Error {
@@ -76,7 +88,11 @@ export class ApiTlsError extends Error {
 export interface ApiClientOptions {
   /** Bearer token; default `PETIT_API_TOKEN` from the environment. */
   token?: string | null;
-  /** Per-request timeout in ms (default 10 000). */
+  /**
+   * Per-request timeout in ms.
+   *
+   * @default {DEFAULT_TIMEOUT_MS}
+   */
   timeoutMs?: number;
   /**
    * A PEM file of CA certificates to trust, besides the system's, for an `https://` API
@@ -104,7 +120,7 @@ export class ApiClient {
     try {
       url = new URL(baseUrl);
     } catch {
-      throw new ApiUrlError(`not a URL: "${baseUrl}" (expected e.g. http://127.0.0.1:8565)`);
+      throw new ApiUrlError(`not a URL: "${baseUrl}" (expected e.g. ${EXAMPLE_URL})`);
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new ApiUrlError(`not an http(s) URL: "${baseUrl}"`);
@@ -113,7 +129,7 @@ export class ApiClient {
     this.#token = options.token !== undefined
       ? options.token
       : Deno.env.get("PETIT_API_TOKEN") || null;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const caFile = options.caCertFile !== undefined
       ? options.caCertFile
       : Deno.env.get("PETIT_CA_CERT") || null;

@@ -25,7 +25,7 @@ export const TAGS = {
 /** A tag of {@link TAGS}. */
 export type Tag = keyof typeof TAGS;
 
-/** Error statuses a route declares itself (401, 413 and 500 are added by {@link responses}). */
+/** Error statuses a route declares itself (401, 403, 413 and 500 are added by {@link responses}). */
 export type DeclaredErrorStatus = 400 | 404 | 409 | 429;
 
 /** The successful (200) answer of a route. */
@@ -95,7 +95,7 @@ export interface ResponseSpec {
   /** Body schema per media type. */
   readonly content: Readonly<Record<string, z.ZodType>>;
   /** For the errors every route shares: the name of the shared response. */
-  readonly shared?: "Unauthorized" | "PayloadTooLarge" | "InternalError";
+  readonly shared?: "Unauthorized" | "Forbidden" | "PayloadTooLarge" | "InternalError";
 }
 
 const errorContent = { "application/json": ErrorBodySchema };
@@ -104,6 +104,11 @@ const errorContent = { "application/json": ErrorBodySchema };
 export const SHARED_RESPONSES = {
   Unauthorized: {
     description: "missing or wrong bearer token (only when the server has a token)",
+    content: errorContent,
+  },
+  Forbidden: {
+    description: "refused before any route runs: a `Host` that is not one of the server's names, " +
+      "or a change (POST) from another origin or with a body that is not JSON",
     content: errorContent,
   },
   PayloadTooLarge: { description: "request body over the server's limit", content: errorContent },
@@ -115,7 +120,8 @@ export const SHARED_RESPONSES = {
 
 /**
  * Every answer a route may give, by status: its 200 and declared errors, 401 when it needs
- * the token, and 413 (any request body is size-checked) and 500 for all.
+ * the token, and 403 (`guard.ts` checks every request), 413 (any request body is
+ * size-checked) and 500 for all.
  */
 export function responses(route: RouteSpec): Map<number, ResponseSpec> {
   const out = new Map<number, ResponseSpec>([[200, route.ok]]);
@@ -123,6 +129,7 @@ export function responses(route: RouteSpec): Map<number, ResponseSpec> {
     out.set(Number(status), { description, content: errorContent });
   }
   if (route.auth) out.set(401, { ...SHARED_RESPONSES.Unauthorized, shared: "Unauthorized" });
+  out.set(403, { ...SHARED_RESPONSES.Forbidden, shared: "Forbidden" });
   out.set(413, { ...SHARED_RESPONSES.PayloadTooLarge, shared: "PayloadTooLarge" });
   out.set(500, { ...SHARED_RESPONSES.InternalError, shared: "InternalError" });
   return new Map([...out].sort(([a], [b]) => a - b));

@@ -19,6 +19,7 @@ export type { ErrorBody, ErrorCode };
 export const ERROR_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

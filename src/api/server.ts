@@ -10,7 +10,10 @@
 import type { Engine } from "../scheduler/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { createApp } from "./app.ts";
+import { isHostName, isLoopbackHost } from "./hosts.ts";
 import { Metrics } from "./metrics.ts";
+
+export { isLoopbackHost } from "./hosts.ts";
 
 /** Longest close() waits for responses in progress. */
 const CLOSE_WAIT_MS = 5000;
@@ -50,6 +53,12 @@ export interface ApiOptions {
   readonly insecure: boolean;
   /** The one browser origin allowed by CORS, or null. */
   readonly cors: string | null;
+  /**
+   * Names clients may use for the server in `Host`, besides loopback names and addresses
+   * (`--api-allowed-host`). Default none; with a token on a non-loopback address and no
+   * names, any `Host` is accepted.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Largest request body in bytes (default 64 KiB). */
   readonly maxBodyBytes?: number;
   /** Serve HTTPS with this certificate and key (from {@link loadTls}); default plain HTTP. */
@@ -64,59 +73,6 @@ export interface ApiServer {
   readonly port: number;
   /** Ends open event streams and stops the server; safe to call twice. */
   close(): Promise<void>;
-}
-
-function parseIpv4(h: string): number[] | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  if (!m) return null;
-  const bytes = m.slice(1).map(Number);
-  return bytes.every((b) => b <= 255) ? bytes : null;
-}
-
-/** The 8 groups of an IPv6 address, or null when `input` is not one. */
-function parseIpv6(input: string): number[] | null {
-  let text = input.replace(/%.*$/, ""); // zone id
-  let tail: number[] = [];
-  const v4 = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
-  if (v4) {
-    const b = parseIpv4(v4[2]);
-    if (!b) return null;
-    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
-    // Drop the separator before the IPv4 part, unless it belongs to a "::".
-    text = v4[1].endsWith("::") ? v4[1] : v4[1].slice(0, -1);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groups = (s: string) => (s === "" ? [] : s.split(":"));
-  const head = groups(halves[0]);
-  const rest = halves.length === 2 ? groups(halves[1]) : [];
-  if (![...head, ...rest].every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
-  const missing = 8 - head.length - rest.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const hex = (g: string) => parseInt(g, 16);
-  return [
-    ...head.map(hex),
-    ...new Array<number>(halves.length === 2 ? missing : 0).fill(0),
-    ...rest.map(hex),
-    ...tail,
-  ];
-}
-
-/**
- * Whether `host` only accepts connections from this machine: `localhost`, 127.0.0.0/8,
- * `::1` (and IPv4-mapped loopback). Other names are not resolved, so they count as remote.
- */
-export function isLoopbackHost(host: string): boolean {
-  let h = host.trim().toLowerCase();
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
-  if (h === "localhost" || h === "localhost.") return true;
-  const v4 = parseIpv4(h);
-  if (v4) return v4[0] === 127;
-  const v6 = parseIpv6(h);
-  if (!v6) return false;
-  if (v6.slice(0, 7).every((g) => g === 0) && v6[7] === 1) return true;
-  // ::ffff:127.x.y.z
-  return v6.slice(0, 5).every((g) => g === 0) && v6[5] === 0xffff && v6[6] >> 8 === 127;
 }
 
 /**
@@ -219,11 +175,35 @@ async function readPem(path: string, what: "certificate" | "key"): Promise<strin
   }
 }
 
+/**
+ * The names the API accepts in `Host` besides loopback names and addresses, or null for any:
+ * a server with a token on an address other machines reach is known by whatever names they
+ * use, and the token guards it, so the check applies there only when names are given.
+ * Throws {@link ApiStartError} for a name that is not a host name.
+ */
+function hostNames(
+  host: string,
+  token: string | null,
+  allowed: readonly string[],
+): string[] | null {
+  for (const name of allowed) {
+    if (!isHostName(name)) {
+      throw new ApiStartError(
+        `allowed host ${JSON.stringify(name)} is not a host name: give the name alone, ` +
+          "without scheme or port (such as pi.local)",
+      );
+    }
+  }
+  if (token !== null && !isLoopbackHost(host) && allowed.length === 0) return null;
+  return [host, ...allowed];
+}
+
 /** Starts the API. Throws {@link ApiStartError} when it cannot or must not listen. */
 export async function startApi(options: ApiOptions): Promise<ApiServer> {
   checkExposure(options.host, options.token, options.insecure);
   const host = options.host.trim().replace(/^\[(.*)\]$/, "$1");
   const shown = host.includes(":") ? `[${host}]` : host;
+  const allowedHosts = hostNames(host, options.token, options.allowedHosts ?? []);
   const metrics = new Metrics(options.scheduler, options.engine);
   const closing = new AbortController();
   const app = createApp({
@@ -231,6 +211,7 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
     engine: options.engine,
     token: options.token,
     cors: options.cors,
+    allowedHosts,
     maxBodyBytes: options.maxBodyBytes,
     metrics,
     closing: closing.signal,

@@ -90,7 +90,9 @@ export const blankBodyIsEmptyObject: MiddlewareHandler = async (c, next) => {
 
 /**
  * Validates a JSON body (`c.req.valid("json")`). A body sent without a JSON content type
- * (as `curl -d` does) is parsed as JSON all the same rather than silently ignored.
+ * (as `curl -d` does) is parsed as JSON all the same rather than silently ignored. In the
+ * app, `guard.ts` refuses such a body first (a web page can send one without asking), so
+ * there this only sees an empty one.
  */
 export function jsonBody<S extends z.ZodType>(schema: S) {
   return validator("json", async (value, c: Context) => {

@@ -12,6 +12,7 @@ import {
   type CommandSpec,
   type ConfigValue,
   type CustomTask,
+  DEFAULT_CATCHUP_LIMIT,
   ID_PATTERN,
   type JobDependency,
   type JobSpec,
@@ -223,7 +224,7 @@ export class JobBuilder {
       environment: {},
       dependsOn: [],
       catchup: "none",
-      catchupLimit: 10,
+      catchupLimit: DEFAULT_CATCHUP_LIMIT,
       tasks: dag.tasks,
       file: "",
     };
@@ -260,8 +261,11 @@ export class JobBuilder {
     return this;
   }
 
-  /** Catch-up policy for slots missed while down. */
-  withCatchup(policy: CatchupPolicy, limit = 10): this {
+  /**
+   * Catch-up policy for slots missed while down; `limit` caps the slots `all` runs
+   * ({@link DEFAULT_CATCHUP_LIMIT} when absent).
+   */
+  withCatchup(policy: CatchupPolicy, limit: number = DEFAULT_CATCHUP_LIMIT): this {
     this.#job = { ...this.#job, catchup: policy, catchupLimit: limit };
     return this;
   }

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { delay, type DelayOptions, MAX_TIMER_MS } from "./delay.ts";
  *
  * await delay(10);
@@ -12,7 +13,7 @@
  * const options: DelayOptions = { signal: controller.signal };
  * const waiting = delay(MAX_TIMER_MS + 1000, options); // longer than one timer: chained
  * controller.abort(new Error("stop"));
- * await waiting.catch((reason: Error) => console.log(reason.message)); // "stop"
+ * await assert.rejects(waiting, { message: "stop" }); // rejects with the abort reason
  * ```
  *
  * @module

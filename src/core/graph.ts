@@ -1,6 +1,14 @@
 /**
  * Graph helpers shared by the YAML loader and the builders.
  *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findCycle } from "./graph.ts";
+ *
+ * assert.equal(findCycle(new Map([["load", ["extract"]], ["extract", []]])), null);
+ * assert.deepEqual(findCycle(new Map([["a", ["b"]], ["b", ["a"]]])), ["a", "b", "a"]);
+ * ```
+ *
  * @module
  */
 

@@ -145,6 +145,14 @@ export interface JobDependency {
 /** Catch-up policy for slots missed while Petit was down. */
 export type CatchupPolicy = "none" | "last" | "all";
 
+/**
+ * The most missed slots a job with `catchup: all` runs when it sets no limit
+ * ({@link JobSpec.catchupLimit}).
+ *
+ * @default {10}
+ */
+export const DEFAULT_CATCHUP_LIMIT = 10;
+
 /** Scalar values allowed in a job's `config` map. */
 export type ConfigValue = string | number | boolean | null;
 
@@ -170,7 +178,7 @@ export interface JobSpec {
   readonly dependsOn: readonly JobDependency[];
   /** What to do with slots missed while down. */
   readonly catchup: CatchupPolicy;
-  /** Most missed slots run with `catchup: all`. */
+  /** Most missed slots run with `catchup: all` (see {@link DEFAULT_CATCHUP_LIMIT}). */
   readonly catchupLimit: number;
   /** Tasks in file order. */
   readonly tasks: readonly TaskSpec[];

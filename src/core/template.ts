@@ -4,6 +4,16 @@
  * `config`, `tasks`, `job`, `run` are Petit's; anything else (`{{.Names}}` for docker, say)
  * is left as written.
  *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderTemplate, scanTemplate } from "./template.ts";
+ *
+ * const text = 'pg_dump -h {{ config.host }} > {{ run.id }}.sql && docker ps -f "{{.Names}}"';
+ * assert.equal(scanTemplate(text).length, 2); // docker's {{.Names}} is not Petit's
+ * const ctx = { jobId: "backup", runId: "r1", config: { host: "db" }, tasks: new Map() };
+ * assert.equal(renderTemplate(text, ctx), 'pg_dump -h db > r1.sql && docker ps -f "{{.Names}}"');
+ * ```
+ *
  * @module
  */
 

@@ -177,6 +177,7 @@ export const SchedulerStateViewSchema = z.strictObject({
 export const ErrorCodeSchema = z.enum([
   "BAD_REQUEST",
   "UNAUTHORIZED",
+  "FORBIDDEN",
   "NOT_FOUND",
   "CONFLICT",
   "PAYLOAD_TOO_LARGE",

@@ -2,6 +2,19 @@
  * A synchronous publish/subscribe bus. Storage updates, the terminal printer and the
  * API's event stream are all subscribers; the runner only publishes.
  *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "./bus.ts";
+ *
+ * const bus = new EventBus();
+ * const seen: string[] = [];
+ * const unsubscribe = bus.subscribe((event) => seen.push(event.type));
+ * bus.publish({ type: "scheduler_paused", at: Date.now() }); // delivered before it returns
+ * unsubscribe();
+ * bus.publish({ type: "scheduler_resumed", at: Date.now() });
+ * assert.deepEqual(seen, ["scheduler_paused"]);
+ * ```
+ *
  * @module
  */
 

@@ -16,6 +16,7 @@ import type { TemplateContext } from "../core/template.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { RunStatus, RunTrigger } from "../storage/types.ts";
 import { type AttemptResult, type RunAttempt, runAttemptByType } from "./attempt/mod.ts";
+import { DEFAULT_KILL_GRACE_MS, terminateLeftovers } from "./process/mod.ts";
 import { runTaskAttempts, type TaskOutcome } from "./task_attempts.ts";
 
 export type { TaskOutcome, TaskOutcomeStatus } from "./task_attempts.ts";
@@ -64,14 +65,22 @@ export interface ExecuteOptions {
 export interface RunResult {
   /** The run. */
   readonly runId: string;
-  /** How it ended. */
-  readonly status: Exclude<RunStatus, "running" | "skipped" | "interrupted">;
+  /**
+   * How it ended. `skipped` only for a scheduled run whose slot claim could not be
+   * committed: the scheduler never started it.
+   */
+  readonly status: Exclude<RunStatus, "running" | "interrupted">;
   /** Wall time in milliseconds. */
   readonly durationMs: number;
   /** Why it failed, or null. */
   readonly error: string | null;
   /** The tasks. */
   readonly tasks: ReadonlyMap<string, TaskOutcome>;
+  /**
+   * Process groups the run left behind (daemons detached from their task's group that still
+   * carried its PETIT_RUN_ID), terminated after the run ended.
+   */
+  readonly leftoverGroups: number;
 }
 
 /** Executes the DAG of `options.job` and resolves when every task has finished. */
@@ -94,6 +103,8 @@ class RunExecution {
   /** pt's environment, read once per run (Deno.env.toObject() per task: ~40 µs each). */
   #baseEnv: Readonly<Record<string, string>> | null = null;
   #finish: (() => void) | null = null;
+  /** An attempt started a process: the run may have left some behind. */
+  #spawned = false;
 
   constructor(options: ExecuteOptions) {
     this.#o = options;
@@ -168,7 +179,13 @@ class RunExecution {
       duration_ms: durationMs,
       error,
     });
-    return { runId, status, durationMs, error, tasks: this.#outcomes };
+    // Daemons a task detached (setsid, double fork) escape its group's kill sequence but
+    // still carry PETIT_RUN_ID: one process-table scan per run end (a few ms, shared by runs
+    // ending together) finds them. `done` waits for them, so shutdown does too.
+    const leftoverGroups = this.#spawned
+      ? await terminateLeftovers(runId, this.#o.killGraceMs ?? DEFAULT_KILL_GRACE_MS)
+      : 0;
+    return { runId, status, durationMs, error, tasks: this.#outcomes, leftoverGroups };
   }
 
   /** A task whose dependencies are all finished: start it, or skip it if its condition fails. */
@@ -312,6 +329,7 @@ class RunExecution {
       killGraceMs: this.#o.killGraceMs,
       onLine: onLine ? (stream, line) => onLine(task.id, stream, line) : undefined,
       started: ({ pgid, procStart }) => {
+        if (pgid !== null) this.#spawned = true;
         if (reported) return;
         reported = true;
         bus.publish({

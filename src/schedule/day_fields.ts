@@ -5,13 +5,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CronPattern } from "croner";
  * import { dayFieldsAnded, neverFiresReason, type ParsedDays, surelyFires } from "./day_fields.ts";
  *
- * console.assert(dayFieldsAnded("*\/10", "1"));
+ * assert.ok(dayFieldsAnded("*\/10", "1"));
  * const february31: ParsedDays = new CronPattern("0 0 0 31 2 *", undefined, { mode: "6-part" });
- * console.assert(!surelyFires(february31));
- * console.assert(neverFiresReason(february31) === "day 31 does not occur in February");
+ * assert.ok(!surelyFires(february31));
+ * assert.equal(neverFiresReason(february31), "day 31 does not occur in February");
  * ```
  *
  * @module

@@ -27,7 +27,11 @@ export class DurationError extends Error {
 
 /** Options for {@link parseDuration}. */
 export interface ParseDurationOptions {
-  /** Accept the `ms` unit (default true). `@every` schedules turn it off. */
+  /**
+   * Accept the `ms` unit. `@every` schedules turn it off.
+   *
+   * @default {true}
+   */
   readonly allowMilliseconds?: boolean;
 }
 

@@ -82,7 +82,11 @@ export interface ScheduledStart {
   readonly scheduledFor: number;
   /** Why it runs, e.g. `catch-up (catchup: all)`; null for an on-time fire. */
   readonly reason: string | null;
-  /** Execution begins once this settles (the engine first commits the wake-up's claims). */
+  /**
+   * Execution begins once this resolves (the engine first commits the wake-up's claims). It
+   * rejects with `ClaimNotCommittedError` when the claim is not durable: the run must not
+   * execute.
+   */
   readonly startAfter: Promise<void>;
 }
 

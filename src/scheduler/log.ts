@@ -1,12 +1,14 @@
 /**
  * The scheduler's log: one line per run start and finish and per task failure, with job
- * and run ids; text for people or JSON lines for machines.
+ * and run ids, and one line when the database stops and starts taking writes again; text
+ * for people or JSON lines for machines.
  *
  * @module
  */
 
 import { formatDuration } from "../schedule/duration.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { WriteHealth } from "../storage/types.ts";
 
 /** How much is logged. */
 export type LogLevel = "quiet" | "normal" | "verbose";
@@ -107,9 +109,13 @@ export function logRuns(bus: EventBus, log: Logger): () => void {
           task_id: e.task_id,
         });
         break;
-      case "job_skipped":
-        log.info(`slot skipped: ${e.reason}`, { job_id: e.job_id, run_id: e.run_id ?? undefined });
+      case "job_skipped": {
+        const fields = { job_id: e.job_id, run_id: e.run_id ?? undefined };
+        // A slot the database could not claim is a problem, not a decision.
+        if (e.reason.startsWith("storage:")) log.warn(`slot skipped: ${e.reason}`, fields);
+        else log.info(`slot skipped: ${e.reason}`, fields);
         break;
+      }
       case "scheduler_paused":
         log.info("scheduler paused");
         break;
@@ -120,4 +126,43 @@ export function logRuns(bus: EventBus, log: Logger): () => void {
         break;
     }
   });
+}
+
+/**
+ * Logs a change in whether the database takes writes (see `StoreLifecycle.watchWrites`):
+ * one line when writes start failing, one when they are committed again, never one per write.
+ */
+export function logWriteHealth(log: Logger, h: WriteHealth): void {
+  switch (h.state) {
+    case "failing":
+      log.error(
+        `the database refuses writes (${h.error.message}): ${h.pending} write(s) kept in ` +
+          "memory and retried until it takes them; scheduled slots do not run meanwhile " +
+          "(free disk space)",
+        { pending: h.pending },
+      );
+      break;
+    case "shedding":
+      log.warn(
+        `writes kept in memory passed ${Math.round(h.pendingBytes / 1048576)} MiB: ` +
+          "task output logs and event-log rows are dropped until the database takes writes",
+      );
+      break;
+    case "recovered":
+      log.info(
+        `the database takes writes again after ${formatDuration(h.failedMs)}: ` +
+          `${h.committed} kept write(s) committed`,
+        { committed: h.committed, dropped: h.dropped, shed: h.shed },
+      );
+      if (h.dropped > 0) {
+        log.warn(
+          `${h.dropped} kept write(s) no longer applied and were dropped ` +
+            `(first: ${h.droppedError?.message})`,
+        );
+      }
+      break;
+    case "lost":
+      log.error(`${h.pending} write(s) the database did not take are lost: ${h.error.message}`);
+      break;
+  }
 }

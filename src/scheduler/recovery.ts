@@ -7,13 +7,28 @@
  */
 
 import {
+  findRunProcessGroups,
   isProcessGroupAlive,
   isSameProcess,
   killProcessGroup,
   processStartEpoch,
   startToken,
 } from "../exec/process/mod.ts";
-import type { RunRecord, RunStore, StoreLifecycle, TaskStore } from "../storage/types.ts";
+import {
+  type RunRecord,
+  type RunStore,
+  type StoreLifecycle,
+  type TaskStore,
+  WritesNotCommittedError,
+} from "../storage/types.ts";
+
+/**
+ * SIGTERM → SIGKILL delay for the leftover process groups of crashed runs, unless
+ * `killGraceMs` is given to {@link recoverRuns}.
+ *
+ * @default {2000}
+ */
+export const RECOVERY_KILL_GRACE_MS = 2000;
 
 /** This process as a run owner: `pid:start token`, unique even when pids are reused. */
 export function ownerToken(): string {
@@ -30,7 +45,11 @@ export function ownerAlive(owner: string | null | undefined): boolean {
   return isSameProcess(pid, owner.slice(colon + 1));
 }
 
-/** Marks crashed runs interrupted and kills their leftover process groups. */
+/**
+ * Marks crashed runs interrupted and kills their leftover process groups, giving them
+ * `options.killGraceMs` ({@link RECOVERY_KILL_GRACE_MS} when absent) between SIGTERM and
+ * SIGKILL.
+ */
 export async function recoverRuns(
   storage: RunStore & TaskStore & Pick<StoreLifecycle, "flush">,
   options: { killGraceMs?: number } = {},
@@ -62,50 +81,24 @@ export async function recoverRuns(
     });
     recovered.push({ ...run, status: "interrupted" });
   }
-  storage.flush();
+  try {
+    storage.flush();
+  } catch (err) {
+    // A full disk: the writes are kept and committed once it takes them (the scheduler logs
+    // it); the processes are still ours to stop.
+    if (!(err instanceof WritesNotCommittedError)) throw err;
+  }
   if (recovered.length > 0) {
     const ids = new Set(recovered.map((r) => r.id));
-    // Process groups whose start had not reached the disk yet are found by their
-    // PETIT_RUN_ID; the set removes groups found both ways.
-    for (const g of findRunProcessGroups(ids)) if (!groups.includes(g)) groups.push(g);
+    // Process groups whose start had not reached the disk yet, and daemons that left their
+    // task's group, are found by their PETIT_RUN_ID.
+    for (const found of (await findRunProcessGroups(ids)).values()) {
+      for (const g of found) if (!groups.includes(g)) groups.push(g);
+    }
     await removeRunDirs(ids);
   }
-  await terminateGroups(groups, options.killGraceMs ?? 2000);
+  await terminateGroups(groups, options.killGraceMs ?? RECOVERY_KILL_GRACE_MS);
   return recovered;
-}
-
-/**
- * Process groups of processes whose environment says they belong to one of `runIds`
- * (every task gets PETIT_RUN_ID). Uses `ps` (procps), since Deno reads /proc only with
- * full permissions; without `ps` nothing is found and only recorded groups are killed.
- */
-export function findRunProcessGroups(runIds: ReadonlySet<string>): number[] {
-  let text: string;
-  try {
-    const out = new Deno.Command("ps", {
-      args: ["axeww", "-o", "pid=,pgid=,args="],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    if (!out.success) return [];
-    text = new TextDecoder().decode(out.stdout);
-  } catch {
-    return [];
-  }
-  const found = new Set<number>();
-  let ownGroup = Deno.pid;
-  for (const line of text.split("\n")) {
-    const match = /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line);
-    if (!match) continue;
-    const [, pid, pgid, rest] = match;
-    if (Number(pid) === Deno.pid) ownGroup = Number(pgid);
-    const runId = /(?:^|\s)PETIT_RUN_ID=(\S+)/.exec(rest)?.[1];
-    if (runId !== undefined && runIds.has(runId) && Number(pgid) > 1) found.add(Number(pgid));
-  }
-  // Never our own group (a pt started from inside a task inherits a PETIT_RUN_ID).
-  found.delete(ownGroup);
-  found.delete(Deno.pid);
-  return [...found];
 }
 
 /** Removes the scratch folders (`petit-<run-id>-*` in the temp dir) of crashed runs. */

@@ -9,10 +9,17 @@ import type { JobSpec, TaskInput } from "../core/model.ts";
 import { EventBus } from "../events/bus.ts";
 import { executeRun, type RunResult } from "../exec/runner.ts";
 import { recordEvents } from "../storage/recorder.ts";
-import { type RunRecord, type RunTrigger, SlotTakenError, type Storage } from "../storage/types.ts";
-import { SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
+import {
+  type RunRecord,
+  type RunTrigger,
+  SlotTakenError,
+  type Storage,
+  WritesNotCommittedError,
+} from "../storage/types.ts";
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
 import { unsatisfiedDependency } from "./dependencies.ts";
 import { Engine, type JobChange } from "./engine.ts";
+import { Logger, logWriteHealth } from "./log.ts";
 import { ownerToken } from "./recovery.ts";
 import {
   type SchedulerOptions,
@@ -35,8 +42,37 @@ interface ActiveRun {
   readonly done: Promise<RunResult>;
 }
 
-/** Stored events kept for SSE replay (older ones are trimmed every 200 runs). */
+/**
+ * Runs kept per job when {@link SchedulerOptions.keepRuns} is absent: after each run, older
+ * runs of its job are deleted with their tasks, attempts and logs.
+ *
+ * @default {1000}
+ */
+export const DEFAULT_KEEP_RUNS = 1000;
+
+/**
+ * How long {@link Scheduler.shutdown} lets running runs finish before it cancels them, when
+ * no grace is given.
+ *
+ * @default {30_000}
+ */
+export const DEFAULT_GRACE_MS = 30_000;
+
+/**
+ * Stored events kept for SSE replay; older ones are deleted every {@link EVENTS_PRUNE_EVERY}
+ * finished runs.
+ *
+ * @default {50_000}
+ */
 const EVENTS_KEPT = 50_000;
+
+/**
+ * Finished runs between two trims of the stored events: they are for live streams and short
+ * replays, not worth a delete after every run.
+ *
+ * @default {200}
+ */
+const EVENTS_PRUNE_EVERY = 200;
 
 /** Makes a sortable, short, unique run id: time in base 36 plus randomness. */
 export function newRunId(now = Date.now()): string {
@@ -52,6 +88,7 @@ export class Scheduler {
   /** Where events are published. */
   readonly bus: EventBus;
   readonly #options: SchedulerOptions;
+  readonly #clock: Clock;
   #jobs = new Map<string, JobSpec>();
   readonly #active = new Map<string, ActiveRun>();
   #paused = false;
@@ -59,14 +96,21 @@ export class Scheduler {
   #engine: Engine | null = null;
   readonly #owner = ownerToken();
   #finishedRuns = 0;
+  readonly #log: Logger;
   readonly #unsubscribe: () => void;
+  readonly #unwatchWrites: () => void;
 
   /** Creates a scheduler over `jobs`; the store records every run. */
   constructor(jobs: readonly JobSpec[], options: SchedulerOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.storage = options.storage;
     this.bus = options.bus ?? new EventBus();
+    this.#log = options.log ?? new Logger();
     this.#unsubscribe = recordEvents(this.bus, this.storage);
+    // A full disk is logged once when writes start failing and once when they recover.
+    this.#unwatchWrites = this.storage.watchWrites?.((h) => logWriteHealth(this.#log, h)) ??
+      (() => {});
     this.setJobs(jobs);
   }
 
@@ -94,7 +138,7 @@ export class Scheduler {
     if (this.#engine) return;
     // The scheduler is the engine's EngineHost (checked here; an `implements` clause would
     // put the internal interface into the library's public types).
-    this.#engine = new Engine(this, { notify: this.#options.onNotice });
+    this.#engine = new Engine(this, { notify: this.#options.onNotice, clock: this.#clock });
     this.#engine.start();
   }
 
@@ -133,7 +177,7 @@ export class Scheduler {
    * claims the slot. Returns its id, or null when another scheduler already claimed it.
    */
   recordSkip(job: JobSpec, slot: number, reason: string): string | null {
-    const now = Date.now();
+    const now = this.#clock.now();
     const id = newRunId(now);
     try {
       this.storage.insertRun({
@@ -166,14 +210,14 @@ export class Scheduler {
   pause(): void {
     if (this.#paused) return;
     this.#paused = true;
-    this.bus.publish({ type: "scheduler_paused", at: Date.now() });
+    this.bus.publish({ type: "scheduler_paused", at: this.#clock.now() });
   }
 
   /** Resumes scheduled fires from now on. */
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.bus.publish({ type: "scheduler_resumed", at: Date.now() });
+    this.bus.publish({ type: "scheduler_resumed", at: this.#clock.now() });
   }
 
   /** Ids of runs executing in this process. */
@@ -197,7 +241,7 @@ export class Scheduler {
   }
 
   /** Why `job`'s dependencies are not satisfied now, or null. */
-  dependencyReason(job: JobSpec, now: number = Date.now()): string | null {
+  dependencyReason(job: JobSpec, now: number = this.#clock.now()): string | null {
     return unsatisfiedDependency(this.storage, job.dependsOn, now);
   }
 
@@ -281,7 +325,9 @@ export class Scheduler {
    * Records and starts a run with no further checks (callers have checked limits and
    * dependencies). For scheduled runs, `scheduledFor` claims the slot: a taken slot throws
    * the store's SlotTakenError and nothing runs. With `startAfter`, execution begins once
-   * that settles (the engine first commits the slot claims of a wake-up).
+   * that resolves (the engine first commits the slot claims of a wake-up); if it rejects,
+   * the claim is not durable and the run never executes: it is recorded `skipped` (reason
+   * `storage: …`, stored once the disk takes writes again) and `done` resolves `skipped`.
    */
   startRun(
     job: JobSpec,
@@ -295,7 +341,7 @@ export class Scheduler {
       startAfter?: Promise<void>;
     },
   ): StartedRun {
-    const now = Date.now();
+    const now = this.#clock.now();
     const record: RunRecord = {
       id: init.runId ?? newRunId(now),
       job_id: job.id,
@@ -313,8 +359,18 @@ export class Scheduler {
     this.storage.insertRun(record);
     const controller = new AbortController();
     const onLine = this.#options.onLine;
-    const execute = () =>
-      executeRun({
+    const execute = async (): Promise<RunResult> => {
+      if (init.startAfter) {
+        try {
+          await init.startAfter;
+        } catch (err) {
+          return this.#notRun(job, record.id, `storage: ${claimFailure(err)}`);
+        }
+        // A claim kept through a full disk is committed by a replay, which drops it if another
+        // scheduler took the slot meanwhile: only a claim found in the database may start.
+        if (this.storage.getRun(record.id) === null) return this.#notRun(job, record.id, null);
+      }
+      const result = await executeRun({
         job,
         runId: record.id,
         trigger: init.trigger,
@@ -326,24 +382,74 @@ export class Scheduler {
         maxLogBytes: this.#options.maxLogBytes,
         killGraceMs: this.#options.killGraceMs,
         kept: init.kept,
+        runAttempt: this.#options.runAttempt,
         onLine: onLine
           ? (taskId, stream, line) => onLine(record.id, taskId, stream, line)
           : undefined,
       });
-    const done = (init.startAfter ? init.startAfter.then(execute) : execute()).finally(() => {
+      if (result.leftoverGroups > 0) {
+        this.#log.warn(
+          `terminated ${result.leftoverGroups} process group(s) the run left behind ` +
+            "(detached with setsid or a double fork)",
+          { job_id: job.id, run_id: record.id },
+        );
+      }
+      return result;
+    };
+    const done = execute().finally(() => {
       this.#active.delete(record.id);
-      const keep = this.#options.keepRuns ?? 1000;
+      const keep = this.#options.keepRuns ?? DEFAULT_KEEP_RUNS;
       try {
         this.storage.pruneRuns(job.id, keep);
         // Events are for live streams and short replays: trim them now and then, not per run.
-        if (++this.#finishedRuns % 200 === 0) this.storage.pruneEvents(EVENTS_KEPT);
+        if (++this.#finishedRuns % EVENTS_PRUNE_EVERY === 0) this.storage.pruneEvents(EVENTS_KEPT);
         this.storage.flush();
       } catch (err) {
-        console.error(`petit: could not record run ${record.id}: ${String(err)}`);
+        // A full disk was logged when it began; the run's writes are kept and retried.
+        if (!(err instanceof WritesNotCommittedError)) {
+          this.#log.error(`could not record the run: ${errorText(err)}`, {
+            job_id: job.id,
+            run_id: record.id,
+          });
+        }
       }
     });
     this.#active.set(record.id, { jobId: job.id, controller, done });
     return { runId: record.id, jobId: job.id, done };
+  }
+
+  /**
+   * A scheduled run that must not execute. With a `reason` its claim is not durable: the run
+   * is recorded `skipped` (a write kept behind the claim, so both reach the disk together)
+   * and `job_skipped` is published (one log line). Without, a replay dropped the claim
+   * because another scheduler holds the slot: nothing of ours is left to record.
+   */
+  #notRun(job: JobSpec, runId: string, reason: string | null): RunResult {
+    const now = this.#clock.now();
+    if (reason === null) {
+      this.#log.debug("slot already claimed by another scheduler; not run", {
+        job_id: job.id,
+        run_id: runId,
+      });
+    } else {
+      try {
+        this.storage.updateRun(runId, { status: "skipped", reason, ended_at: now, duration_ms: 0 });
+      } catch (err) {
+        this.#log.error(`could not record the skipped slot: ${errorText(err)}`, {
+          job_id: job.id,
+          run_id: runId,
+        });
+      }
+      this.bus.publish({ type: "job_skipped", at: now, job_id: job.id, run_id: runId, reason });
+    }
+    return {
+      runId,
+      status: "skipped",
+      durationMs: 0,
+      error: reason,
+      tasks: new Map(),
+      leftoverGroups: 0,
+    };
   }
 
   /** Whether shutdown has begun. */
@@ -352,10 +458,11 @@ export class Scheduler {
   }
 
   /**
-   * Graceful shutdown: no new runs; running ones get `graceMs` to finish, then are cancelled
-   * (process groups terminated, runs `cancelled`). `now` aborts the wait early.
+   * Graceful shutdown: no new runs; running ones get `graceMs` ({@link DEFAULT_GRACE_MS} when
+   * absent) to finish, then are cancelled (process groups terminated, runs `cancelled`).
+   * `now` aborts the wait early.
    */
-  async shutdown(graceMs = 30_000, now?: Promise<unknown>): Promise<void> {
+  async shutdown(graceMs: number = DEFAULT_GRACE_MS, now?: Promise<unknown>): Promise<void> {
     this.#stopping = true;
     this.#engine?.stop();
     const all = () => Promise.allSettled([...this.#active.values()].map((r) => r.done));
@@ -371,7 +478,28 @@ export class Scheduler {
       for (const run of this.#active.values()) run.controller.abort();
       await all();
     }
-    this.storage.flush();
+    try {
+      this.storage.flush();
+    } catch (err) {
+      if (!(err instanceof WritesNotCommittedError)) throw err;
+      this.#log.error(
+        `stopping with ${err.pending} write(s) the database did not take ` +
+          `(${errorText(err.cause)}): they are lost; runs they would have finished are ` +
+          "marked interrupted at the next start",
+      );
+    }
+    this.#unwatchWrites();
     this.#unsubscribe();
   }
+}
+
+/** Why a claim gate failed, with the innermost cause (SQLite's own message). */
+function claimFailure(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause !== undefined) e = e.cause;
+  return `not run, its slot claim could not be committed (${errorText(e)})`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -5,10 +5,13 @@
  * @module
  */
 
+import type { RunAttempt } from "../exec/attempt/contract.ts";
 import type { RunResult } from "../exec/runner.ts";
 import type { RunTrigger, Storage } from "../storage/types.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { Clock } from "./clock.ts";
 import type { EngineNotice } from "./engine.ts";
+import type { Logger } from "./log.ts";
 
 /** Settings of a scheduler. */
 export interface SchedulerOptions {
@@ -16,20 +19,45 @@ export interface SchedulerOptions {
   readonly storage: Storage;
   /** Shared bus; a new one is created when absent. */
   readonly bus?: EventBus;
-  /** Concurrent tasks per run (default 4). */
+  /**
+   * Concurrent tasks per run (the default is defined in `exec/runner.ts`).
+   *
+   * @default {DEFAULT_MAX_TASKS}
+   */
   readonly maxTasks?: number;
   /** Concurrent runs across all jobs (default unlimited). */
   readonly maxJobs?: number | null;
   /** `pt`'s environment for tasks (default: this process's environment). */
   readonly baseEnv?: Readonly<Record<string, string>>;
-  /** Bytes kept per stream per attempt (default 1 MiB). */
+  /**
+   * Bytes kept per stream per attempt (the default is defined in `exec/process/spawn.ts`).
+   *
+   * @default {DEFAULT_MAX_LOG_BYTES}
+   */
   readonly maxLogBytes?: number;
-  /** SIGTERM → SIGKILL delay for timeouts and cancellation (default 5 s). */
+  /**
+   * SIGTERM → SIGKILL delay for timeouts and cancellation (the default is defined in
+   * `exec/process/spawn.ts`).
+   *
+   * @default {DEFAULT_KILL_GRACE_MS}
+   */
   readonly killGraceMs?: number;
-  /** Runs kept per job; older ones are deleted after each run (default 1000). */
+  /**
+   * Runs kept per job; older ones are deleted after each run (the default is defined in
+   * `scheduler.ts`).
+   *
+   * @default {DEFAULT_KEEP_RUNS}
+   */
   readonly keepRuns?: number;
   /** What the firing engine does (fires, skips, catch-up, clock jumps), for logging. */
   readonly onNotice?: (notice: EngineNotice) => void;
+  /**
+   * Where the scheduler logs what it does not publish as events: the database refusing
+   * writes (once when it starts, once when it ends), process groups a run left behind.
+   *
+   * @default {new Logger()} (text lines on stderr)
+   */
+  readonly log?: Logger;
   /** Live task output lines. */
   readonly onLine?: (
     runId: string,
@@ -37,6 +65,20 @@ export interface SchedulerOptions {
     stream: "stdout" | "stderr",
     line: string,
   ) => void;
+  /**
+   * Time of the firing engine's timers and of the run records' start times, skips and
+   * pauses; tests pass one they drive (`ManualClock`). Shutdown's grace period stays real.
+   *
+   * @default {SYSTEM_CLOCK}
+   */
+  readonly clock?: Clock;
+  /**
+   * Runs one attempt of a task (by task type when absent). The test harness passes a
+   * scripted one; internal to Petit, not part of the library's exports.
+   *
+   * @ignore
+   */
+  readonly runAttempt?: RunAttempt;
 }
 
 /** Why a trigger was refused. */

@@ -1,7 +1,7 @@
 /**
  * The failures a `Storage` (`./types.ts`) reports that callers handle: a schedule slot already
- * taken, a run id that does not exist, a run id that exists already. Both backends throw
- * these classes, so callers test `instanceof`, never the message.
+ * taken, a run id that does not exist, a run id that exists already, writes a full disk keeps
+ * out. Both backends throw these classes, so callers test `instanceof`, never the message.
  *
  * @module
  */
@@ -54,5 +54,28 @@ export class RunExistsError extends Error {
     super(`run ${runId} already exists`, options);
     this.name = "RunExistsError";
     this.runId = runId;
+  }
+}
+
+/**
+ * Thrown by `Storage.flush` when buffered writes could not be committed: the disk is full or
+ * reported an I/O error. The writes are not lost: the store keeps them in memory and commits
+ * them once it can (see `StoreLifecycle.watchWrites`). Whoever needs them on disk before going
+ * on (a slot claim before its run starts) must not go on.
+ */
+export class WritesNotCommittedError extends Error {
+  /** Writes waiting in memory. */
+  readonly pending: number;
+
+  /** Builds the error for `pending` writes to `path`; `cause` is the SQLite error. */
+  constructor(pending: number, path: string, options?: ErrorOptions) {
+    const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
+    super(
+      `petit: could not commit ${pending} write(s) to ${path} (${why}); they are kept in ` +
+        "memory and retried (free disk space)",
+      options,
+    );
+    this.name = "WritesNotCommittedError";
+    this.pending = pending;
   }
 }

@@ -2,6 +2,20 @@
  * Keeps the store in step with a run: a bus subscriber that turns events into task runs,
  * attempts, outputs and run results, and stores each event for replay.
  *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EventBus } from "../events/bus.ts";
+ * import { InMemoryStorage } from "./memory.ts";
+ * import { recordEvents } from "./recorder.ts";
+ *
+ * const bus = new EventBus();
+ * const storage = new InMemoryStorage();
+ * const stop = recordEvents(bus, storage);
+ * bus.publish({ type: "scheduler_paused", at: 1_000 });
+ * assert.equal(storage.eventsAfter(0)[0].type, "scheduler_paused");
+ * stop();
+ * ```
+ *
  * @module
  */
 

@@ -10,7 +10,12 @@
  * @module
  */
 
-import { RunExistsError, RunNotFoundError, SlotTakenError } from "./errors.ts";
+import {
+  RunExistsError,
+  RunNotFoundError,
+  SlotTakenError,
+  WritesNotCommittedError,
+} from "./errors.ts";
 
 import type { RunStatus, RunTrigger, TaskStatus } from "../core/statuses.ts";
 
@@ -182,7 +187,7 @@ export interface RunQuery {
   limit?: number;
 }
 
-export { RunExistsError, RunNotFoundError, SlotTakenError };
+export { RunExistsError, RunNotFoundError, SlotTakenError, WritesNotCommittedError };
 
 /** A run's partial update: `undefined` fields are left as they are. */
 export type RunPatch = Partial<Omit<RunRecord, "id" | "job_id">>;
@@ -241,7 +246,10 @@ export interface OutputStore {
 
 /** The event log, replayed to API clients (SSE). */
 export interface EventStore {
-  /** Stores an event and returns its id. */
+  /**
+   * Stores an event and returns its id; 0 while writes are kept out by a full disk (the
+   * event is stored later, or dropped past the memory budget: it only serves replays).
+   */
   appendEvent(event: Omit<StoredEvent, "id">): number;
   /** Events with id > afterId, oldest first; all of them unless `limit` is given. */
   eventsAfter(afterId: number, limit?: number): StoredEvent[];
@@ -265,12 +273,49 @@ export interface JobStateStore {
   setJobEnabled(jobId: string, enabled: boolean): void;
 }
 
+/**
+ * A change in whether the store's writes reach the disk, told to
+ * {@link StoreLifecycle.watchWrites} listeners once per change (never once per write).
+ *
+ * - `failing`: a write or commit failed (disk full, I/O error); `pending` writes are kept in
+ *   memory and retried, reads show what was last committed.
+ * - `shedding`: while failing, the kept writes passed their memory budget: event-log rows and
+ *   task output logs are dropped from now on (runs, tasks and outputs are still kept).
+ * - `recovered`: the kept writes were committed; `dropped` of them no longer applied (a slot
+ *   another scheduler took meanwhile), the first one's error is `droppedError`.
+ * - `lost`: the store was closed while failing; `pending` writes are gone.
+ */
+export type WriteHealth =
+  | { readonly state: "failing"; readonly error: Error; readonly pending: number }
+  | { readonly state: "shedding"; readonly pendingBytes: number }
+  | {
+    readonly state: "recovered";
+    readonly committed: number;
+    readonly dropped: number;
+    readonly droppedError: Error | null;
+    readonly shed: number;
+    readonly failedMs: number;
+  }
+  | { readonly state: "lost"; readonly error: Error; readonly pending: number };
+
 /** Committing buffered writes and releasing the store. */
 export interface StoreLifecycle {
-  /** Commits buffered writes. */
+  /**
+   * Commits buffered writes. Throws {@link WritesNotCommittedError} when they cannot be
+   * committed now (they stay buffered and are retried).
+   */
   flush(): void;
-  /** Flushes and releases the store. */
+  /**
+   * Flushes and releases the store. Writes that still cannot be committed are lost (told to
+   * `watchWrites` listeners as `lost`); call `flush()` first to learn about it as an error.
+   */
   close(): void;
+  /**
+   * Tells `listener` when writes start failing and when they recover (at once, if they are
+   * failing now); returns the unsubscribe function. Absent where writes cannot fail
+   * (memory).
+   */
+  watchWrites?(listener: (health: WriteHealth) => void): () => void;
 }
 
 /**

@@ -6,6 +6,14 @@
  * @module
  */
 
+/**
+ * How often the page reloads the scheduler state and job list from the API, in ms, besides
+ * the reloads that job and scheduler events bring.
+ *
+ * @default {15_000}
+ */
+const REFRESH_MS = 15_000;
+
 /** The dashboard page. */
 export const DASHBOARD_HTML: string = `<!doctype html>
 <html lang="en">
@@ -169,7 +177,7 @@ async function stream() {
 }
 
 refresh();
-setInterval(refresh, 15000);
+setInterval(refresh, ${REFRESH_MS});
 stream();
 </script>
 </body>

@@ -108,6 +108,8 @@ export interface HarnessOptions {
   reuse?: { dir: string; tmp: string; dbPath: string };
   cors?: string | null;
   maxBodyBytes?: number;
+  /** Host names the API answers to besides loopback names and IP addresses. */
+  allowedHosts?: readonly string[];
 }
 
 /** Starts a harness. */
@@ -132,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     insecure: false,
     cors: options.cors ?? null,
     maxBodyBytes: options.maxBodyBytes,
+    allowedHosts: options.allowedHosts,
   });
   // Started after the API, as `pt run` does: the API finds the engine by itself.
   scheduler.start();

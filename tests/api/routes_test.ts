@@ -111,7 +111,7 @@ Deno.test("the dashboard page is served at / without a token and uses the API", 
   }
 });
 
-Deno.test("bad query parameters and bodies are 400s; large bodies 413", async () => {
+Deno.test("bad query parameters and bodies are 400s; untyped bodies 403; large ones 413", async () => {
   const h = await startHarness();
   try {
     for (
@@ -139,7 +139,6 @@ Deno.test("bad query parameters and bodies are 400s; large bodies 413", async ()
     for (
       const [body, type] of [
         ["{not json", "application/json"],
-        ["{not json", null],
         ['{"force":"yes"}', "application/json"],
         ['{"forse":true}', "application/json"],
         ["[1]", "application/json"],
@@ -149,6 +148,10 @@ Deno.test("bad query parameters and bodies are 400s; large bodies 413", async ()
       assert.equal(r.status, 400, body);
       assert.equal(r.body.code, "BAD_REQUEST");
     }
+    // A body without a JSON type is refused before it is read (guard_test.ts has more).
+    const untyped = await post("{not json", null);
+    assert.equal(untyped.status, 403);
+    assert.equal(untyped.body.code, "FORBIDDEN");
     const big = await post(JSON.stringify({ force: false, pad: "x".repeat(70 * 1024) }));
     assert.equal(big.status, 413);
     assert.deepEqual(big.body, {

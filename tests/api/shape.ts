@@ -52,7 +52,7 @@ export function expectShape(
 /**
  * Checks the answer to `method` on `url` (a path, with or without a query, or a whole URL):
  * with its route's schema, or, when no route serves it, as the JSON error of an unknown
- * route (404, or 401 before it when a token is required).
+ * route (404, or 401, 403 or 413 before it).
  */
 export function expectAnswerShape(
   method: string,
@@ -68,7 +68,7 @@ export function expectAnswerShape(
     return;
   }
   const where = `${method} ${path} (no route)`;
-  if (![401, 404, 413, 500].includes(status)) throw new Error(`${where}: status ${status}`);
+  if (![401, 403, 404, 413, 500].includes(status)) throw new Error(`${where}: status ${status}`);
   expectErrorCode(where, status, body);
 }
 

@@ -451,3 +451,45 @@ Deno.test({
       })
     ),
 });
+
+Deno.test({
+  name: "requestGuard over HTTPS, HTTP/1.1 and HTTP/2 (no Host header): own origin only",
+  ignore: !HAS_OPENSSL,
+  fn: () =>
+    withPki(async (pki) => {
+      const h = await startHarness();
+      const api = await startApi({
+        scheduler: h.scheduler,
+        engine: h.engine,
+        host: "127.0.0.1",
+        port: 0,
+        token: null,
+        insecure: false,
+        cors: null,
+        tls: await loadTls({ cert: pki.cert, key: pki.key }),
+      });
+      const caCerts = [await Deno.readTextFile(pki.ca)];
+      try {
+        for (const http2 of [false, true]) {
+          const http = Deno.createHttpClient({ caCerts, http2, http1: !http2 });
+          try {
+            const base = `https://localhost:${api.port}`;
+            for (const [origin, status] of [[base, 200], ["https://evil.test", 403]] as const) {
+              const res = await fetch(`${base}/api/scheduler/pause`, {
+                client: http,
+                method: "POST",
+                headers: { origin },
+              });
+              await res.body?.cancel();
+              assert.equal(res.status, status, `HTTP/${http2 ? 2 : 1} ${origin}`);
+            }
+          } finally {
+            http.close();
+          }
+        }
+      } finally {
+        await api.close();
+        await h.close();
+      }
+    }),
+});

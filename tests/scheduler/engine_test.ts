@@ -1,6 +1,6 @@
 /**
  * The firing engine alone: a fake {@link EngineHost} records what it is asked to do, and a
- * {@link FakeClock} lets the test move time (no processes, no store, no waiting).
+ * {@link ManualClock} lets the test move time (no processes, no store, no waiting).
  *
  * @module
  */
@@ -16,7 +16,7 @@ import {
   type ScheduledStart,
 } from "../../src/scheduler/engine.ts";
 import { SlotTakenError } from "../../src/storage/types.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { ManualClock } from "../../src/testing/manual_clock.ts";
 
 const ms = (iso: string): number => Date.parse(iso);
 
@@ -90,7 +90,7 @@ class FakeHost implements EngineHost {
 
 function setup(jobs: JobSpec[], startIso: string) {
   const host = new FakeHost(jobs);
-  const clock = new FakeClock(ms(startIso));
+  const clock = new ManualClock(ms(startIso));
   const notices: EngineNotice[] = [];
   const engine = new Engine(host, { clock, notify: (n) => notices.push(n) });
   return { host, clock, notices, engine };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { findRunProcessGroups, recoverRuns } from "../../src/scheduler/recovery.ts";
+import { findRunProcessGroups } from "../../src/exec/process/mod.ts";
+import { recoverRuns } from "../../src/scheduler/recovery.ts";
 import { InMemoryStorage } from "../../src/storage/memory.ts";
 
 function alive(pid: number): boolean {
@@ -20,8 +21,8 @@ Deno.test("a crashed run's processes are found by PETIT_RUN_ID even with no pgid
   const grandchild = Number(new TextDecoder().decode((await reader.read()).value).trim());
   reader.releaseLock();
   try {
-    assert.deepEqual(findRunProcessGroups(new Set([runId])), [child.pid]);
-    assert.deepEqual(findRunProcessGroups(new Set(["someone-else"])), []);
+    assert.deepEqual(await findRunProcessGroups(new Set([runId])), new Map([[runId, [child.pid]]]));
+    assert.deepEqual(await findRunProcessGroups(new Set(["someone-else"])), new Map());
 
     // The store saw the run start but not the task's process group (a crash inside the
     // write batch): recovery still terminates the processes.

@@ -17,7 +17,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Storage, StoredEvent } from "../../storage/types.ts";
 import { honoPath } from "../contract.ts";
-import type { ApiDeps } from "../deps.ts";
+import { type ApiDeps, DEFAULT_HEARTBEAT_MS } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { ROUTES } from "../route_table.ts";
 import { query } from "../validation.ts";
@@ -102,7 +102,7 @@ export function eventData(e: StoredEvent): Record<string, unknown> {
 /** The events route. */
 export function eventRoutes(deps: ApiDeps): Hono {
   const s = deps.scheduler;
-  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const app = new Hono();
 
   app.get(honoPath(ROUTES.events), query(ROUTES.events.query), (c) => {

@@ -19,13 +19,20 @@ import { DB_HELP, dbPath, openStore } from "../store.ts";
 
 const STATUSES = RUN_STATUSES;
 
+/**
+ * Runs `pt runs` lists when `--limit` is not given.
+ *
+ * @default {20}
+ */
+const DEFAULT_RUNS_LISTED = 20;
+
 /** Registers `runs`, `show` and `logs`. */
 export function registerInspect(program: Command): void {
   program.command("runs")
     .description("list recent runs, newest first")
     .option("--job <id>", "only runs of this job")
     .option("--status <status>", `only runs with this status (${STATUSES.join(", ")})`)
-    .option("-n, --limit <N>", "how many runs", "20")
+    .option("-n, --limit <N>", "how many runs", String(DEFAULT_RUNS_LISTED))
     .option("--cursor <cursor>", "the next page: the cursor the previous page printed")
     .option("--db <path>", DB_HELP)
     .option("--json", "print {runs, count, next_cursor} as JSON")

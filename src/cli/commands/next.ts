@@ -9,13 +9,20 @@ import { nextFireTimes } from "../../schedule/schedule.ts";
 import { findJob, loadValidJobs } from "../jobs.ts";
 import { formatLocal, positiveInt, printJson, UsageError } from "../output.ts";
 
+/**
+ * Fire times shown when `--count` is not given.
+ *
+ * @default {5}
+ */
+const DEFAULT_COUNT = 5;
+
 /** Registers `next`. */
 export function registerNext(program: Command): void {
   program.command("next")
     .description("show the next fire times of a job")
     .argument("<jobs-dir>", "folder of job files")
     .argument("<job-id>", "the job")
-    .option("-n, --count <N>", "how many fire times", "5")
+    .option("-n, --count <N>", "how many fire times", String(DEFAULT_COUNT))
     .option("--after <ISO-8601>", "start from this instant instead of now")
     .option("--json", "print {job_id, next: [epoch ms…]} as JSON")
     .action(

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "commander";
+import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
 import { loadValidJobs } from "../jobs.ts";
 import { EXIT_FAILURE, ExitCode, positiveInt, UsageError } from "../output.ts";
@@ -19,7 +20,7 @@ export function registerRetry(program: Command): void {
     .argument("<jobs-dir>", "folder of job files")
     .argument("<run-id>", "the finished run")
     .option("--db <path>", DB_HELP)
-    .option("-t, --max-tasks <N>", "concurrent tasks in the run", "4")
+    .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
     .action(async (dir: string, runId: string, flags: { db?: string; maxTasks: string }) => {
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const jobs = await loadValidJobs(dir);

@@ -6,13 +6,15 @@
  */
 
 import type { Command } from "commander";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
 import type { TlsPair } from "../../api/server.ts";
 import { formatConfigError } from "../../config/errors.ts";
 import { readConfigFile, SettingsError } from "../../config/settings.ts";
+import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import type { EngineNotice } from "../../scheduler/engine.ts";
 import { Logger, logRuns } from "../../scheduler/log.ts";
 import { recoverRuns } from "../../scheduler/recovery.ts";
-import { Scheduler } from "../../scheduler/scheduler.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_KEEP_RUNS, Scheduler } from "../../scheduler/scheduler.ts";
 import { watchJobs } from "../../scheduler/watch.ts";
 import { loadFolder } from "../jobs.ts";
 import { formatLocal, positiveInt, UsageError } from "../output.ts";
@@ -31,6 +33,7 @@ interface RunFlags {
   apiPort?: string;
   apiInsecure?: boolean;
   apiCors?: string;
+  apiAllowedHost: string[];
   apiTlsCert?: string;
   apiTlsKey?: string;
   watch: boolean;
@@ -38,6 +41,9 @@ interface RunFlags {
   quiet?: boolean;
   verbose?: boolean;
 }
+
+/** `--grace` when neither flag, environment nor config file sets it: the scheduler's own. */
+const DEFAULT_GRACE_SECS = DEFAULT_GRACE_MS / 1000;
 
 /** Registers `run`. */
 export function registerRun(program: Command): void {
@@ -47,15 +53,28 @@ export function registerRun(program: Command): void {
     .option("--db <path>", DB_HELP)
     .option("--config <file>", "TOML config file (default $XDG_CONFIG_HOME/petit/config.toml)")
     .option("-j, --max-jobs <N>", "concurrent runs across all jobs (default unlimited)")
-    .option("-t, --max-tasks <N>", "concurrent tasks per run (default 4)")
-    .option("--grace <secs>", "on shutdown, seconds running tasks get to finish (default 30)")
-    .option("--keep-runs <N>", "runs kept per job; older runs and logs are deleted (default 1000)")
+    .option("-t, --max-tasks <N>", `concurrent tasks per run (default ${DEFAULT_MAX_TASKS})`)
+    .option(
+      "--grace <secs>",
+      `on shutdown, seconds running tasks get to finish (default ${DEFAULT_GRACE_SECS})`,
+    )
+    .option(
+      "--keep-runs <N>",
+      `runs kept per job; older runs and logs are deleted (default ${DEFAULT_KEEP_RUNS})`,
+    )
     .option("--tick-interval <secs>", "accepted for Petit compatibility; no effect (timers fire)")
     .option("--no-api", "do not serve the HTTP API")
-    .option("--api-host <host>", "API address (default 127.0.0.1)")
-    .option("--api-port <port>", "API port, 0 for any free port (default 8565)")
+    .option("--api-host <host>", `API address (default ${DEFAULT_API_HOST})`)
+    .option("--api-port <port>", `API port, 0 for any free port (default ${DEFAULT_API_PORT})`)
     .option("--api-insecure", "allow a non-loopback API address without a token")
     .option("--api-cors <origin>", "allow this origin to call the API from a browser")
+    .option(
+      "--api-allowed-host <name>",
+      "a name clients use for this server (Host), besides loopback names and addresses; " +
+        "repeatable",
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
     .option("--api-tls-cert <file>", "serve HTTPS with this PEM certificate (needs --api-tls-key)")
     .option("--api-tls-key <file>", "the PEM private key of --api-tls-cert")
     .option("--no-watch", "do not reload job files when they change")
@@ -90,16 +109,20 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
   const maxJobs = num("--max-jobs", flags.maxJobs, "PETIT_MAX_JOBS", file.scheduler?.max_jobs) ??
     null;
   const maxTasks =
-    num("--max-tasks", flags.maxTasks, "PETIT_MAX_TASKS", file.scheduler?.max_tasks) ?? 4;
-  const graceSecs = num("--grace", flags.grace, "PETIT_GRACE", file.scheduler?.grace_secs, 0) ?? 30;
+    num("--max-tasks", flags.maxTasks, "PETIT_MAX_TASKS", file.scheduler?.max_tasks) ??
+      DEFAULT_MAX_TASKS;
+  const graceSecs = num("--grace", flags.grace, "PETIT_GRACE", file.scheduler?.grace_secs, 0) ??
+    DEFAULT_GRACE_SECS;
   const keepRuns =
-    num("--keep-runs", flags.keepRuns, "PETIT_KEEP_RUNS", file.scheduler?.keep_runs) ?? 1000;
+    num("--keep-runs", flags.keepRuns, "PETIT_KEEP_RUNS", file.scheduler?.keep_runs) ??
+      DEFAULT_KEEP_RUNS;
   const tickInterval = flags.tickInterval !== undefined
     ? positiveInt("--tick-interval", flags.tickInterval)
     : file.scheduler?.tick_interval;
   const apiEnabled = flags.api && (file.api?.enabled ?? true);
-  const apiHost = flags.apiHost ?? env("PETIT_API_HOST") ?? file.api?.host ?? "127.0.0.1";
-  const apiPort = num("--api-port", flags.apiPort, "PETIT_API_PORT", file.api?.port, 0) ?? 8565;
+  const apiHost = flags.apiHost ?? env("PETIT_API_HOST") ?? file.api?.host ?? DEFAULT_API_HOST;
+  const apiPort = num("--api-port", flags.apiPort, "PETIT_API_PORT", file.api?.port, 0) ??
+    DEFAULT_API_PORT;
   if (apiPort > 65535) throw new UsageError(`--api-port must be at most 65535, got ${apiPort}`);
   const token = env("PETIT_API_TOKEN") ?? file.api?.token ?? null;
   // An empty variable counts as unset, so a unit file can clear a path the config file sets.
@@ -151,6 +174,7 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     maxTasks,
     maxJobs,
     keepRuns,
+    log,
     onNotice: (n) => logNotice(log, n),
   });
   const stopLog = logRuns(scheduler.bus, log);
@@ -167,6 +191,9 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
         token,
         insecure: flags.apiInsecure ?? false,
         cors: flags.apiCors ?? file.api?.cors ?? null,
+        allowedHosts: flags.apiAllowedHost.length > 0
+          ? flags.apiAllowedHost
+          : file.api?.allowed_hosts ?? [],
         tls,
       });
     } catch (err) {

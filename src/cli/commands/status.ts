@@ -46,7 +46,11 @@ export interface LocalStatus {
   running: RunView[];
 }
 
-/** Runs looked at to find each job's latest run in the local database. */
+/**
+ * Runs looked at to find each job's latest run in the local database.
+ *
+ * @default {1000}
+ */
 const RECENT_RUNS = 1000;
 
 /** Registers `status`. */

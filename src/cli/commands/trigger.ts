@@ -8,6 +8,7 @@
 
 import type { Command } from "commander";
 import { ApiClient } from "../../api/client.ts";
+import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import { formatDuration } from "../../schedule/duration.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
 import { findJob, loadValidJobs } from "../jobs.ts";
@@ -33,7 +34,7 @@ export function registerTrigger(program: Command): void {
     .argument("<jobs-dir>", "folder of job files")
     .argument("<job-id>", "the job to run")
     .option("--db <path>", DB_HELP)
-    .option("-t, --max-tasks <N>", "concurrent tasks in the run", "4")
+    .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
     .option("--force", "run even if a job dependency is not satisfied")
     .option("-q, --quiet", "print only the final line")
     .option(
@@ -86,7 +87,11 @@ export function registerTrigger(program: Command): void {
     });
 }
 
-/** How often `--wait` asks for the run's status. */
+/**
+ * How often `--wait` asks for the run's status, in ms.
+ *
+ * @default {500}
+ */
 const POLL_MS = 500;
 
 /** `pt trigger --remote`: starts the run in a running scheduler through its API. */

@@ -11,12 +11,19 @@ import { runView } from "../../core/views.ts";
 import { formatLocal, positiveInt, printJson, table } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
 
+/**
+ * Slots shown when `--limit` is not given.
+ *
+ * @default {10}
+ */
+const DEFAULT_SLOTS = 10;
+
 /** Registers `why`. */
 export function registerWhy(program: Command): void {
   program.command("why")
     .description("show a job's latest scheduled slots: fired, or skipped and why")
     .argument("<job-id>", "the job")
-    .option("-n, --limit <N>", "how many slots", "10")
+    .option("-n, --limit <N>", "how many slots", String(DEFAULT_SLOTS))
     .option("--db <path>", DB_HELP)
     .option("--json", "print {job_id, enabled, slots: [...]} as JSON")
     .action((jobId: string, flags: { limit: string; db?: string; json?: boolean }) => {

@@ -51,9 +51,18 @@ export interface AttemptContext {
    * `cancelled: true`; if it is already aborted, nothing should start.
    */
   readonly signal?: AbortSignal;
-  /** Bytes kept per output stream; the process default when undefined. */
+  /**
+   * Bytes kept per output stream (the default is defined in `exec/process/spawn.ts`).
+   *
+   * @default {DEFAULT_MAX_LOG_BYTES}
+   */
   readonly maxLogBytes?: number;
-  /** SIGTERM → SIGKILL delay for timeouts and cancellation; the process default when undefined. */
+  /**
+   * SIGTERM → SIGKILL delay for timeouts and cancellation (the default is defined in
+   * `exec/process/spawn.ts`).
+   *
+   * @default {DEFAULT_KILL_GRACE_MS}
+   */
   readonly killGraceMs?: number;
   /** Receives each complete line of output as it arrives. */
   readonly onLine?: (stream: "stdout" | "stderr", line: string) => void;

@@ -1,16 +1,17 @@
 /**
  * Runs one attempt of a command task as its own process group, with capped output capture,
  * a timeout / cancellation kill sequence (SIGTERM → grace → SIGKILL to the whole group) and
- * cleanup of processes the command leaves behind; plus the process-group and process-identity
- * helpers crash recovery uses. Linux only (uses /proc when Deno may read it, `ps` otherwise);
- * needs --allow-run and --allow-read.
+ * cleanup of processes the command leaves behind; plus the process-group, process-identity and
+ * leftover-finding helpers that run ends and crash recovery use. Linux only (uses /proc when
+ * Deno may read it, `ps` otherwise); needs --allow-run and --allow-read.
  *
  * - `spawn.ts`: `runProcess`, the attempt itself
  * - `capture.ts`: capped output capture and live lines
  * - `groups.ts`: `setsid`, group liveness, the kill sequence
  * - `identity.ts`: pid + start time tokens for recovery
+ * - `leftovers.ts`: processes a run left behind (detached daemons), found by `PETIT_RUN_ID`
  * - `program.ts`: program lookup and start-error messages
- * - `proc.ts`: /proc access shared by the two above
+ * - `proc.ts`: /proc access shared by the modules above
  *
  * @module
  */
@@ -23,4 +24,5 @@ export {
   runProcess,
 } from "./spawn.ts";
 export { isProcessGroupAlive, killProcessGroup } from "./groups.ts";
+export { findRunProcessGroups, terminateLeftovers } from "./leftovers.ts";
 export { isSameProcess, processStartEpoch, procStartTime, startToken } from "./identity.ts";

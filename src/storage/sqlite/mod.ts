@@ -11,11 +11,12 @@
  * `factory.ts` (default path, choosing the backend).
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SqliteStorage } from "./mod.ts";
  *
  * const storage = new SqliteStorage(":memory:");
  * storage.setJobEnabled("backup", false);
- * console.assert(storage.jobEnabled("backup") === false);
+ * assert.equal(storage.jobEnabled("backup"), false);
  * storage.close();
  * ```
  *

@@ -21,6 +21,7 @@ import {
   TASK_PATCH_KEYS,
   type TaskRunPatch,
   type TaskRunRecord,
+  type WriteHealth,
 } from "../types.ts";
 import { AttemptsTable } from "./attempts.ts";
 import { WriteBatch } from "./batch.ts";
@@ -64,6 +65,12 @@ export interface SqliteStorageOptions {
    */
   busyTimeoutMs?: number;
   /**
+   * Caps the database file at this many pages (`PRAGMA max_page_count`, pages of
+   * `PAGE_SIZE` bytes): past it, writes fail as on a full disk and are kept in memory and
+   * retried until pages are freed. For tests of the full-disk path.
+   */
+  maxPageCount?: number;
+  /**
    * Whether a missing database file (and its folder) is created. With `false` the file must
    * exist and the constructor throws otherwise, creating nothing; commands that only read
    * use it. An existing file is still migrated.
@@ -81,6 +88,10 @@ export interface SqliteStorageOptions {
  * write, before every read, on `close()` and at process exit. Grouping a run's writes into
  * a few commits is what keeps SD card wear down. Other connections see the writes only
  * once committed, and wait (up to `busyTimeoutMs`) to write meanwhile.
+ *
+ * When the disk is full, writes are not lost: they are kept in memory and committed once
+ * space comes back (`batch.ts`); `flush()` throws `WritesNotCommittedError` meanwhile,
+ * and {@link SqliteStorage.watchWrites} tells when it starts and ends.
  */
 export class SqliteStorage implements Storage {
   readonly #db: DatabaseSync;
@@ -110,6 +121,9 @@ export class SqliteStorage implements Storage {
     try {
       tune(db, { busyTimeoutMs, file: file !== MEMORY_PATH });
       migrate(db);
+      if (options.maxPageCount !== undefined) {
+        db.exec(`PRAGMA max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
+      }
       const cache = new StatementCache(db);
       this.#runs = new RunsTable(db, cache);
       this.#tasks = new TasksTable(db, cache);
@@ -119,7 +133,9 @@ export class SqliteStorage implements Storage {
       this.#slots = new SlotsQueries(cache);
       this.#jobState = new JobStateTable(cache);
       // Last: once built, the batch is committed by siblings and at exit.
-      this.#batch = new WriteBatch(db, file, { batchMs, busyTimeoutMs });
+      // A rolled-back batch may have handed out task seqs that were never stored.
+      const onRollback = () => this.#tasks.forgetSeqs();
+      this.#batch = new WriteBatch(db, file, { batchMs, busyTimeoutMs, onRollback });
     } catch (err) {
       db.close();
       throw err;
@@ -128,13 +144,15 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.insertRun}. */
   insertRun(run: RunRecord): void {
-    this.#batch.write(() => this.#runs.insert(run));
+    // Copies: a write may be replayed later (see batch.ts), after the caller's objects changed.
+    const copy = { ...run };
+    this.#batch.write(() => this.#runs.insert(copy), undefined);
   }
 
   /** See {@link Storage.updateRun}. */
   updateRun(id: string, patch: RunPatch): void {
     const entries = patchEntries(patch, RUN_PATCH_KEYS, "run");
-    this.#batch.write(() => this.#runs.update(id, entries, patch.scheduled_for));
+    this.#batch.write(() => this.#runs.update(id, entries, patch.scheduled_for), undefined);
   }
 
   /** See {@link Storage.getRun}. */
@@ -154,21 +172,27 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.pruneRuns}. Children go by `ON DELETE CASCADE`. */
   pruneRuns(jobId: string, keep: number): number {
+    // Housekeeping waits while writes fail: the next run's end prunes again.
+    if (this.#batch.stalled) return 0;
     const offset = Math.max(0, Math.floor(keep));
     // A pruned rk may be handed out again (rowid reuse), so forget cached seqs.
     this.#tasks.forgetSeqs();
-    return this.#batch.write(() => this.#runs.prune(jobId, offset));
+    return this.#batch.write(() => this.#runs.prune(jobId, offset), 0);
   }
 
   /** See {@link Storage.upsertTaskRun}. */
   upsertTaskRun(task: TaskRunRecord): void {
-    this.#batch.write(() => this.#tasks.upsert(this.#runs.rk(task.run_id), task));
+    const copy = { ...task };
+    this.#batch.write(() => this.#tasks.upsert(this.#runs.rk(copy.run_id), copy), undefined);
   }
 
   /** See {@link Storage.updateTaskRun}. */
   updateTaskRun(runId: string, taskId: string, patch: TaskRunPatch): void {
     const entries = patchEntries(patch, TASK_PATCH_KEYS, "task run");
-    this.#batch.write(() => this.#tasks.update(this.#runs.rk(runId), runId, taskId, entries));
+    this.#batch.write(
+      () => this.#tasks.update(this.#runs.rk(runId), runId, taskId, entries),
+      undefined,
+    );
   }
 
   /** See {@link Storage.listTaskRuns}. */
@@ -181,7 +205,18 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.upsertAttempt}. */
   upsertAttempt(a: AttemptRecord): void {
-    this.#batch.write(() => this.#attempts.upsert(this.#runs.rk(a.run_id), a));
+    let copy = { ...a };
+    if (this.#batch.overBudget && (copy.stdout !== "" || copy.stderr !== "")) {
+      // Over the memory budget of a stall: keep the attempt, not its captured output.
+      this.#batch.shed();
+      copy = { ...copy, stdout: "", stderr: "", stdout_truncated: true, stderr_truncated: true };
+    }
+    const bytes = copy.stdout.length + copy.stderr.length;
+    this.#batch.write(
+      () => this.#attempts.upsert(this.#runs.rk(copy.run_id), copy),
+      undefined,
+      bytes,
+    );
   }
 
   /** See {@link Storage.listAttempts}. */
@@ -194,10 +229,11 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.setOutputs}. */
   setOutputs(runId: string, taskId: string, outputs: Record<string, string>): void {
+    const copy = { ...outputs };
     this.#batch.write(() => {
       const rk = this.#runs.rk(runId);
-      this.#batch.atomically(() => this.#outputs.replace(rk, taskId, outputs));
-    });
+      this.#batch.atomically(() => this.#outputs.replace(rk, taskId, copy));
+    }, undefined);
   }
 
   /** See {@link Storage.getOutputs}. */
@@ -208,10 +244,16 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** See {@link Storage.appendEvent}. Returns the new row's id. */
+  /** See {@link Storage.appendEvent}. Returns the new row's id (0 while writes fail). */
   appendEvent(event: Omit<StoredEvent, "id">): number {
-    const folded = foldEvent(event);
-    return this.#batch.write(() => this.#events.append(event, folded));
+    // Events only serve replays to API clients: the first thing a stall over budget sheds.
+    if (this.#batch.overBudget) {
+      this.#batch.shed();
+      return 0;
+    }
+    const copy = { ...event };
+    const folded = foldEvent(copy);
+    return this.#batch.write(() => this.#events.append(copy, folded), 0, folded.json.length);
   }
 
   /** See {@link Storage.eventsAfter}. */
@@ -221,7 +263,8 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.pruneEvents}. A range on the rowid: no scan. */
   pruneEvents(keep: number): number {
-    return this.#batch.write(() => this.#events.prune(keep));
+    if (this.#batch.stalled) return 0;
+    return this.#batch.write(() => this.#events.prune(keep), 0);
   }
 
   /** See {@link Storage.lastSlot}. Served by the `runs_slot` index. */
@@ -241,18 +284,26 @@ export class SqliteStorage implements Storage {
 
   /** See {@link Storage.setJobEnabled}. */
   setJobEnabled(jobId: string, enabled: boolean): void {
-    this.#batch.write(() => this.#jobState.setEnabled(jobId, enabled));
+    this.#batch.write(() => this.#jobState.setEnabled(jobId, enabled), undefined);
   }
 
   /**
-   * Commits buffered writes now. Also throws (once) an earlier background commit failure,
-   * whose writes were rolled back.
+   * Commits buffered writes now. Throws `WritesNotCommittedError` while the disk keeps
+   * them out; they stay in memory and are retried (see `batch.ts`).
    */
   flush(): void {
     this.#batch.flush();
   }
 
-  /** Flushes, then closes the database. Calling it again does nothing. */
+  /** See {@link Storage.watchWrites}. */
+  watchWrites(listener: (health: WriteHealth) => void): () => void {
+    return this.#batch.watch(listener);
+  }
+
+  /**
+   * Commits what it can, then closes the database: writes a full disk still keeps out are
+   * lost (told to `watchWrites` listeners). Calling it again does nothing.
+   */
   close(): void {
     if (this.#batch.closed) return;
     try {

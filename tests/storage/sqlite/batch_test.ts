@@ -1,15 +1,22 @@
 /**
  * Group commit across connections and processes: when writes become visible, siblings in
- * one process, a second process writing at the same time, and a lock held too long.
+ * one process, a second process writing at the same time, a lock held too long, and a
+ * full database (writes kept in memory and committed once space is back).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { RunNotFoundError, SlotTakenError } from "../../../src/storage/errors.ts";
+import {
+  RunNotFoundError,
+  SlotTakenError,
+  WritesNotCommittedError,
+} from "../../../src/storage/errors.ts";
 import { SqliteStorage } from "../../../src/storage/sqlite/mod.ts";
-import { run, sleep, task, tempSqlite } from "../backends.ts";
+import type { WriteHealth } from "../../../src/storage/types.ts";
+import { attempt, run, sleep, task, tempSqlite } from "../backends.ts";
+import { FullDb } from "../full_db.ts";
 
 const url = (rel: string) => new URL(rel, import.meta.url);
 
@@ -195,5 +202,98 @@ Deno.test("sqlite: a writer locked out past busy_timeout gets a clear error", as
   } finally {
     raw.close();
     await done();
+  }
+});
+
+/**
+ * Writes a run healthy, takes the rest of the capped file with filler, then writes runs
+ * (each with a task and an attempt) until a flush fails; returns the ids of the latter.
+ */
+function writeUntilFull(db: FullDb, storage: SqliteStorage, prefix: string): string[] {
+  storage.insertRun(run(`${prefix}-ok`));
+  storage.flush();
+  db.fill(db.pages() + 200);
+  const ids: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const id = `${prefix}${i}`;
+    ids.push(id);
+    storage.insertRun(run(id, { scheduled_for: 60_000 * (i + 1) }));
+    storage.upsertTaskRun(task(id, "t"));
+    storage.upsertAttempt(attempt(id, "t", 1, { stdout: "x".repeat(300) }));
+    try {
+      storage.flush();
+    } catch (err) {
+      assert.ok(err instanceof WritesNotCommittedError, String(err));
+      return ids;
+    }
+  }
+  throw new Error("the capped database never filled up");
+}
+
+Deno.test("sqlite: writes a full database refuses are kept, then committed once space is back", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "petit-full-" });
+  const db = new FullDb(`${dir}/petit.db`);
+  const storage = db.open(100);
+  const health: WriteHealth[] = [];
+  storage.watchWrites((h) => health.push(h));
+  try {
+    const ids = writeUntilFull(db, storage, "r");
+    assert.deepEqual(health.map((h) => h.state), ["failing"], "told once");
+    // The run whose claim failed was rolled back by SQLite, yet its writes are kept: later
+    // writes for it queue behind it instead of failing with "no run …".
+    const last = ids.at(-1)!;
+    storage.updateTaskRun(last, "t", { status: "completed", exit_code: 0 });
+    storage.updateRun(last, { status: "completed", ended_at: 9, duration_ms: 1 });
+    storage.insertRun(run("later"));
+    storage.updateRun("later", { status: "failed", ended_at: 9, duration_ms: 1 });
+    assert.equal(storage.getRun(last), null, "reads show the last commit");
+    await sleep(600); // a flush replays at most every 500 ms
+    assert.throws(() => storage.flush(), WritesNotCommittedError, "still full");
+    assert.deepEqual(health.map((h) => h.state), ["failing"], "still told once");
+
+    db.free();
+    await sleep(600);
+    storage.flush();
+    assert.equal(storage.getRun(last)?.status, "completed");
+    assert.equal(storage.listTaskRuns(last)[0].status, "completed");
+    assert.equal(storage.listAttempts(last)[0].stdout.length, 300);
+    assert.equal(storage.getRun("later")?.status, "failed");
+    for (const id of ids) assert.ok(storage.getRun(id), `run ${id} is stored`);
+    assert.deepEqual(health.map((h) => h.state), ["failing", "recovered"]);
+    const recovered = health[1] as Extract<WriteHealth, { state: "recovered" }>;
+    assert.equal(recovered.dropped, 0);
+    assert.ok(recovered.committed >= 7, `committed ${recovered.committed}`);
+  } finally {
+    storage.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sqlite: a full database is retried by itself, and a kept claim another instance took is dropped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "petit-full-" });
+  const db = new FullDb(`${dir}/petit.db`);
+  const a = db.open(100);
+  const b = new SqliteStorage(db.path);
+  const health: WriteHealth[] = [];
+  try {
+    const ids = writeUntilFull(db, a, "a");
+    a.watchWrites((h) => health.push(h));
+    assert.deepEqual(health.map((h) => h.state), ["failing"], "a new listener hears it at once");
+    const slot = 60_000 * ids.length; // the last claim of `a`, kept in memory
+    b.insertRun(run("b", { scheduled_for: slot }));
+    b.flush();
+    db.free();
+    // Nobody flushes `a`: its retry timer replays the kept writes.
+    for (let i = 0; i < 200 && health.length < 2; i++) await sleep(50);
+    assert.deepEqual(health.map((h) => h.state), ["failing", "recovered"]);
+    const recovered = health[1] as Extract<WriteHealth, { state: "recovered" }>;
+    assert.ok(recovered.dropped >= 1, "the taken slot's writes no longer applied");
+    assert.ok(recovered.droppedError instanceof SlotTakenError);
+    assert.equal(a.getRun(ids.at(-1)!), null);
+    assert.equal(a.listSlots("job", 1)[0].id, "b");
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
