@@ -9,18 +9,23 @@ import type { JobSpec, TaskInput } from "../core/model.ts";
 import { EventBus } from "../events/bus.ts";
 import { executeRun, type RunResult } from "../exec/runner.ts";
 import { recordEvents } from "../storage/recorder.ts";
-import {
-  type RunRecord,
-  type RunTrigger,
-  SlotTakenError,
-  type Storage,
-  WritesNotCommittedError,
-} from "../storage/types.ts";
+import { type RunTrigger, type Storage, WritesNotCommittedError } from "../storage/types.ts";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
 import { unsatisfiedDependency } from "./dependencies.ts";
 import { Engine, type JobChange } from "./engine.ts";
 import { Logger, logWriteHealth } from "./log.ts";
 import { ownerToken } from "./recovery.ts";
+import {
+  afterRun,
+  claimFailure,
+  completedTasks,
+  DEFAULT_KEEP_RUNS,
+  errorText,
+  notRun,
+  recordSkip,
+  type RunBooks,
+  runningRecord,
+} from "./run_records.ts";
 import {
   type SchedulerOptions,
   type StartedRun,
@@ -35,6 +40,7 @@ export {
   type TriggerOptions,
   TriggerRefusedError,
 } from "./types.ts";
+export { DEFAULT_KEEP_RUNS, newRunId } from "./run_records.ts";
 
 interface ActiveRun {
   readonly jobId: string;
@@ -43,43 +49,12 @@ interface ActiveRun {
 }
 
 /**
- * Runs kept per job when {@link SchedulerOptions.keepRuns} is absent: after each run, older
- * runs of its job are deleted with their tasks, attempts and logs.
- *
- * @default {1000}
- */
-export const DEFAULT_KEEP_RUNS = 1000;
-
-/**
  * How long {@link Scheduler.shutdown} lets running runs finish before it cancels them, when
  * no grace is given.
  *
  * @default {30_000}
  */
 export const DEFAULT_GRACE_MS = 30_000;
-
-/**
- * Stored events kept for SSE replay; older ones are deleted every {@link EVENTS_PRUNE_EVERY}
- * finished runs.
- *
- * @default {50_000}
- */
-const EVENTS_KEPT = 50_000;
-
-/**
- * Finished runs between two trims of the stored events: they are for live streams and short
- * replays, not worth a delete after every run.
- *
- * @default {200}
- */
-const EVENTS_PRUNE_EVERY = 200;
-
-/** Makes a sortable, short, unique run id: time in base 36 plus randomness. */
-export function newRunId(now = Date.now()): string {
-  const random = crypto.getRandomValues(new Uint8Array(4));
-  return now.toString(36).padStart(9, "0") + "-" +
-    [...random].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Runs jobs on demand and, once started, on their schedules. */
 export class Scheduler {
@@ -97,6 +72,8 @@ export class Scheduler {
   readonly #owner = ownerToken();
   #finishedRuns = 0;
   readonly #log: Logger;
+  /** What the run-record helpers (`run_records.ts`) write to. */
+  readonly #books: RunBooks;
   readonly #unsubscribe: () => void;
   readonly #unwatchWrites: () => void;
 
@@ -107,6 +84,7 @@ export class Scheduler {
     this.storage = options.storage;
     this.bus = options.bus ?? new EventBus();
     this.#log = options.log ?? new Logger();
+    this.#books = { storage: this.storage, bus: this.bus, log: this.#log, clock: this.#clock };
     this.#unsubscribe = recordEvents(this.bus, this.storage);
     // A full disk is logged once when writes start failing and once when they recover.
     this.#unwatchWrites = this.storage.watchWrites?.((h) => logWriteHealth(this.#log, h)) ??
@@ -177,28 +155,7 @@ export class Scheduler {
    * claims the slot. Returns its id, or null when another scheduler already claimed it.
    */
   recordSkip(job: JobSpec, slot: number, reason: string): string | null {
-    const now = this.#clock.now();
-    const id = newRunId(now);
-    try {
-      this.storage.insertRun({
-        id,
-        job_id: job.id,
-        status: "skipped",
-        trigger: "schedule",
-        reason,
-        scheduled_for: slot,
-        started_at: now,
-        ended_at: now,
-        duration_ms: 0,
-        error: null,
-        retry_of: null,
-      });
-    } catch (err) {
-      if (err instanceof SlotTakenError) return null;
-      throw err;
-    }
-    this.bus.publish({ type: "job_skipped", at: now, job_id: job.id, run_id: id, reason });
-    return id;
+    return recordSkip(this.#books, job, slot, reason);
   }
 
   /** Whether scheduled fires are paused. */
@@ -288,17 +245,7 @@ export class Scheduler {
     this.#refuseWhileStopping();
     const limit = this.limitReason(job);
     if (limit) throw new TriggerRefusedError("limit", limit);
-    const kept = new Map<string, TaskInput>();
-    for (const t of this.storage.listTaskRuns(runId)) {
-      if (t.status !== "completed") continue;
-      const attempts = this.storage.listAttempts(runId, t.task_id);
-      kept.set(t.task_id, {
-        status: "completed",
-        stdout: attempts.at(-1)?.stdout ?? "",
-        exitCode: t.exit_code,
-        outputs: this.storage.getOutputs(runId, t.task_id),
-      });
-    }
+    const kept = completedTasks(this.storage, runId);
     return this.startRun(job, {
       trigger: "retry",
       kept,
@@ -342,33 +289,21 @@ export class Scheduler {
     },
   ): StartedRun {
     const now = this.#clock.now();
-    const record: RunRecord = {
-      id: init.runId ?? newRunId(now),
-      job_id: job.id,
-      status: "running",
-      trigger: init.trigger,
-      reason: init.reason ?? null,
-      scheduled_for: init.scheduledFor ?? null,
-      started_at: now,
-      ended_at: null,
-      duration_ms: null,
-      error: null,
-      retry_of: init.retryOf ?? null,
-      owner: this.#owner,
-    };
+    const record = runningRecord(job, init, now, this.#owner);
     this.storage.insertRun(record);
     const controller = new AbortController();
     const onLine = this.#options.onLine;
+    const skip = (reason: string | null) => notRun(this.#books, job, record.id, reason);
     const execute = async (): Promise<RunResult> => {
       if (init.startAfter) {
         try {
           await init.startAfter;
         } catch (err) {
-          return this.#notRun(job, record.id, `storage: ${claimFailure(err)}`);
+          return skip(`storage: ${claimFailure(err)}`);
         }
         // A claim kept through a full disk is committed by a replay, which drops it if another
         // scheduler took the slot meanwhile: only a claim found in the database may start.
-        if (this.storage.getRun(record.id) === null) return this.#notRun(job, record.id, null);
+        if (this.storage.getRun(record.id) === null) return skip(null);
       }
       const result = await executeRun({
         job,
@@ -398,58 +333,15 @@ export class Scheduler {
     };
     const done = execute().finally(() => {
       this.#active.delete(record.id);
-      const keep = this.#options.keepRuns ?? DEFAULT_KEEP_RUNS;
-      try {
-        this.storage.pruneRuns(job.id, keep);
-        // Events are for live streams and short replays: trim them now and then, not per run.
-        if (++this.#finishedRuns % EVENTS_PRUNE_EVERY === 0) this.storage.pruneEvents(EVENTS_KEPT);
-        this.storage.flush();
-      } catch (err) {
-        // A full disk was logged when it began; the run's writes are kept and retried.
-        if (!(err instanceof WritesNotCommittedError)) {
-          this.#log.error(`could not record the run: ${errorText(err)}`, {
-            job_id: job.id,
-            run_id: record.id,
-          });
-        }
-      }
+      afterRun(this.#books, {
+        jobId: job.id,
+        runId: record.id,
+        keepRuns: this.#options.keepRuns ?? DEFAULT_KEEP_RUNS,
+        finishedRuns: ++this.#finishedRuns,
+      });
     });
     this.#active.set(record.id, { jobId: job.id, controller, done });
     return { runId: record.id, jobId: job.id, done };
-  }
-
-  /**
-   * A scheduled run that must not execute. With a `reason` its claim is not durable: the run
-   * is recorded `skipped` (a write kept behind the claim, so both reach the disk together)
-   * and `job_skipped` is published (one log line). Without, a replay dropped the claim
-   * because another scheduler holds the slot: nothing of ours is left to record.
-   */
-  #notRun(job: JobSpec, runId: string, reason: string | null): RunResult {
-    const now = this.#clock.now();
-    if (reason === null) {
-      this.#log.debug("slot already claimed by another scheduler; not run", {
-        job_id: job.id,
-        run_id: runId,
-      });
-    } else {
-      try {
-        this.storage.updateRun(runId, { status: "skipped", reason, ended_at: now, duration_ms: 0 });
-      } catch (err) {
-        this.#log.error(`could not record the skipped slot: ${errorText(err)}`, {
-          job_id: job.id,
-          run_id: runId,
-        });
-      }
-      this.bus.publish({ type: "job_skipped", at: now, job_id: job.id, run_id: runId, reason });
-    }
-    return {
-      runId,
-      status: "skipped",
-      durationMs: 0,
-      error: reason,
-      tasks: new Map(),
-      leftoverGroups: 0,
-    };
   }
 
   /** Whether shutdown has begun. */
@@ -491,15 +383,4 @@ export class Scheduler {
     this.#unwatchWrites();
     this.#unsubscribe();
   }
-}
-
-/** Why a claim gate failed, with the innermost cause (SQLite's own message). */
-function claimFailure(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause !== undefined) e = e.cause;
-  return `not run, its slot claim could not be committed (${errorText(e)})`;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

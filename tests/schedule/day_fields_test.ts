@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CronPattern } from "croner";
 import { dayFieldsAnded, neverFiresReason, surelyFires } from "../../src/schedule/day_fields.ts";
 
-/** croner's parse of a 6-field pattern, as schedule.ts makes it. */
+/** croner's parse of a 6-field pattern, as cron.ts makes it. */
 function parse(pattern: string): CronPattern {
   return new CronPattern(pattern, undefined, { mode: "6-part" });
 }

@@ -4,13 +4,9 @@
  * `close()`, and at process exit. Grouping a run's writes into a few commits is what keeps
  * SD card wear down.
  *
- * Each write of the open transaction is also kept (as the function that made it) until its
- * commit succeeds. On a full disk SQLite rolls the whole transaction back, whether the
- * failing step was a statement (`max_page_count`, a spilled cache) or the COMMIT (the WAL
- * cannot grow): the batch then "stalls". It keeps the writes in memory, queues new ones
- * behind them without running them, and replays the queue into a new transaction every
- * {@link RETRY_MIN_MS}…{@link RETRY_MAX_MS} (and on `flush()`), spaced by the replay's own
- * cost; the first replay that commits ends the stall.
+ * Each write of the open transaction is also kept until its commit succeeds; on a full disk
+ * the batch "stalls" and its {@link ReplayQueue} (`replay_queue.ts`) keeps the writes in
+ * memory, queues new ones behind them and replays them until a commit succeeds.
  * Reads meanwhile see what was last committed. Nothing is dropped, except writes that no
  * longer apply on replay (a slot another scheduler took meanwhile) and, past
  * {@link MAX_PENDING_BYTES}, what the store chooses to shed (see `storage.ts`).
@@ -21,55 +17,11 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { WritesNotCommittedError } from "../errors.ts";
 import type { WriteHealth } from "../types.ts";
-import { errorMessage, isBusy, isStorageFailure } from "./codes.ts";
+import { isBusy, isStorageFailure } from "./codes.ts";
 import { MEMORY_PATH } from "./connection.ts";
+import { FLUSH_RETRY_GAP_MS, ReplayQueue } from "./replay_queue.ts";
 
-/**
- * First delay before replaying the writes of a stalled batch (it doubles after each failed
- * replay, up to {@link RETRY_MAX_MS}).
- *
- * @default {1000}
- */
-export const RETRY_MIN_MS = 1000;
-
-/**
- * Replays are spaced by at least this many times the last one's duration, so a long queue
- * costs at most ~5% of the time. A replay costs ~10 µs a write on a laptop (measured: 400
- * runs of a 3-task job, 9,600 writes or ~7 minutes of an every-second job, in 91 ms; 38,400
- * writes in 375 ms), about ten times that on a Raspberry Pi: an hour's backlog there is
- * seconds per replay, which without this spacing would be retried every second.
- *
- * @default {20}
- */
-const REPLAY_SPACING = 20;
-
-/**
- * Shortest time between two replays asked for by `flush()` (a scheduler wake-up's slot
- * claims): short enough that an every-second job tries each wake-up.
- *
- * @default {500}
- */
-const FLUSH_RETRY_GAP_MS = 500;
-
-/**
- * Longest delay between two replays of a stalled batch (the delay doubles from
- * {@link RETRY_MIN_MS}): space that comes back is noticed within this time, unless a replay
- * takes over 1/{@link REPLAY_SPACING} of it.
- *
- * @default {8000}
- */
-export const RETRY_MAX_MS = 8000;
-
-/**
- * Memory a stalled batch may hold (estimated from the sizes its writes declare) before the
- * store sheds what it can do without: event-log rows and captured task output.
- *
- * @default {33554432}
- */
-export const MAX_PENDING_BYTES = 32 * 1024 * 1024;
-
-/** Bytes counted per kept write besides what it declares (the closure and its record). */
-const WRITE_OVERHEAD_BYTES = 200;
+export { MAX_PENDING_BYTES, RETRY_MAX_MS, RETRY_MIN_MS } from "./replay_queue.ts";
 
 /** Timing of a {@link WriteBatch}. */
 export interface WriteBatchOptions {
@@ -83,16 +35,6 @@ export interface WriteBatchOptions {
 
 /** Open batches per database file, so one can commit another's batch (see `#begin`). */
 const openByFile = new Map<string, Set<WriteBatch>>();
-
-/** Why the batch stalled and since when. */
-interface Stall {
-  error: Error;
-  readonly since: number;
-  lastTry: number;
-  /** How long the last replay took, in ms. */
-  replayMs: number;
-  shed: number;
-}
 
 /**
  * The write transaction of one connection. Other connections see its writes only once
@@ -109,13 +51,8 @@ export class WriteBatch {
   #closed = false;
   readonly #onUnload = () => this.#finalCommit();
 
-  /** Writes since the last successful commit, to replay if it fails. */
-  #kept: (() => unknown)[] = [];
-  #keptBytes = 0;
-  #stall: Stall | null = null;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #retryDelay = RETRY_MIN_MS;
-  readonly #listeners = new Set<(health: WriteHealth) => void>();
+  /** The writes since the last successful commit, and the stall they are replayed through. */
+  readonly #queue: ReplayQueue;
 
   // Transaction control as prepared statements: reused, and unlike `exec()` their errors
   // carry `errcode` (needed to tell SQLITE_BUSY and SQLITE_FULL apart).
@@ -142,6 +79,12 @@ export class WriteBatch {
     this.#savepoint = db.prepare("SAVEPOINT petit_step");
     this.#rollbackTo = db.prepare("ROLLBACK TO petit_step");
     this.#release = db.prepare("RELEASE petit_step");
+    this.#queue = new ReplayQueue({
+      begin: () => this.#begin(),
+      commit: () => this.#commitStmt.run(),
+      rollback: () => this.#rollback(),
+      lostTransaction: (err) => this.#lostTransaction(err),
+    });
     if (path !== MEMORY_PATH) {
       let peers = openByFile.get(path);
       if (!peers) openByFile.set(path, peers = new Set());
@@ -158,27 +101,22 @@ export class WriteBatch {
 
   /** Whether writes are failing: they are kept in memory and retried. */
   get stalled(): boolean {
-    return this.#stall !== null;
+    return this.#queue.stalled;
   }
 
   /** Whether a stalled batch holds more than {@link MAX_PENDING_BYTES}: shed what you can. */
   get overBudget(): boolean {
-    return this.#stall !== null && this.#keptBytes > MAX_PENDING_BYTES;
+    return this.#queue.overBudget;
   }
 
   /** Notes a write the store left out because the batch is over budget. */
   shed(): void {
-    if (this.#stall === null) return;
-    if (this.#stall.shed++ === 0) this.#tell({ state: "shedding", pendingBytes: this.#keptBytes });
+    this.#queue.shed();
   }
 
   /** See `StoreLifecycle.watchWrites`. */
   watch(listener: (health: WriteHealth) => void): () => void {
-    this.#listeners.add(listener);
-    if (this.#stall) {
-      listener({ state: "failing", error: this.#stall.error, pending: this.#kept.length });
-    }
-    return () => this.#listeners.delete(listener);
+    return this.#queue.watch(listener);
   }
 
   /**
@@ -188,8 +126,8 @@ export class WriteBatch {
    */
   write<T>(fn: () => T, deferred: T, bytes = 0): T {
     this.#assertOpen();
-    if (this.#stall) {
-      this.#keep(fn, bytes);
+    if (this.#queue.stalled) {
+      this.#queue.keep(fn, bytes);
       return deferred;
     }
     if (!this.#db.isTransaction) this.#begin();
@@ -198,8 +136,8 @@ export class WriteBatch {
       result = fn();
     } catch (err) {
       if (this.#lostTransaction(err)) {
-        this.#keep(fn, bytes);
-        this.#stallOn(err);
+        this.#queue.keep(fn, bytes);
+        this.#queue.stallOn(err);
         return deferred;
       }
       // A refused statement (a constraint) only undoes itself; without batching nothing
@@ -208,7 +146,7 @@ export class WriteBatch {
       else this.#schedule();
       throw err;
     }
-    this.#keep(fn, bytes);
+    this.#queue.keep(fn, bytes);
     if (this.#batchMs === 0) this.#commit();
     else this.#schedule();
     return result;
@@ -247,11 +185,11 @@ export class WriteBatch {
    */
   flush(): void {
     this.#assertOpen();
-    if (this.#stall) this.#retry(FLUSH_RETRY_GAP_MS);
+    if (this.#queue.stalled) this.#queue.retry(FLUSH_RETRY_GAP_MS);
     else this.#commit();
-    if (this.#stall) {
-      throw new WritesNotCommittedError(this.#kept.length, this.#path, {
-        cause: this.#stall.error,
+    if (this.#queue.stalled) {
+      throw new WritesNotCommittedError(this.#queue.pending, this.#path, {
+        cause: this.#queue.error,
       });
     }
   }
@@ -268,9 +206,8 @@ export class WriteBatch {
       this.#finalCommit();
     } finally {
       this.#clearTimer();
-      this.#clearRetryTimer();
+      this.#queue.close();
       this.#closed = true;
-      this.#kept = [];
       const peers = openByFile.get(this.#path);
       peers?.delete(this);
       if (peers?.size === 0) openByFile.delete(this.#path);
@@ -307,11 +244,6 @@ export class WriteBatch {
     return isStorageFailure(err) || !this.#db.isTransaction;
   }
 
-  #keep(fn: () => unknown, bytes: number): void {
-    this.#kept.push(fn);
-    this.#keptBytes += bytes + WRITE_OVERHEAD_BYTES;
-  }
-
   #schedule(): void {
     if (this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {
@@ -330,42 +262,25 @@ export class WriteBatch {
   /** Commits the batch, if any; a failure stalls it (never throws). Nothing while stalled. */
   #commit(): void {
     this.#clearTimer();
-    if (this.#closed || this.#stall || !this.#db.isTransaction) return;
+    if (this.#closed || this.#queue.stalled || !this.#db.isTransaction) return;
     try {
       this.#commitStmt.run();
     } catch (err) {
-      this.#stallOn(err);
+      this.#queue.stallOn(err);
       return;
     }
-    this.#kept = [];
-    this.#keptBytes = 0;
+    this.#queue.committed();
   }
 
   /** At exit and on close: one last commit or replay; a stall left over is `lost`. */
   #finalCommit(): void {
     if (this.#closed) return;
-    if (this.#stall) this.#retry(0);
+    if (this.#queue.stalled) this.#queue.retry(0);
     else this.#commit();
-    if (this.#stall) {
-      this.#tell({ state: "lost", error: this.#stall.error, pending: this.#kept.length });
-    }
+    this.#queue.reportLost();
   }
 
-  /** Rolls back what is left of the transaction and keeps the writes for a replay. */
-  #stallOn(err: unknown): void {
-    this.#rollback();
-    const error = err instanceof Error ? err : new Error(errorMessage(err));
-    if (this.#stall) {
-      this.#stall.error = error;
-    } else {
-      const now = Date.now();
-      this.#stall = { error, since: now, lastTry: now, replayMs: 0, shed: 0 };
-      this.#retryDelay = RETRY_MIN_MS;
-      this.#tell({ state: "failing", error, pending: this.#kept.length });
-    }
-    this.#scheduleRetry();
-  }
-
+  /** Rolls back what is left of the transaction (never throws). */
   #rollback(): void {
     try {
       if (this.#db.isTransaction) this.#rollbackStmt.run();
@@ -373,79 +288,5 @@ export class WriteBatch {
       // The error that got us here is the one worth reporting.
     }
     this.#onRollback();
-  }
-
-  /**
-   * Replays the kept writes into a new transaction and commits it. A write that fails for
-   * any other reason than the disk no longer applies and is dropped (counted). With a
-   * `minGapMs`, does nothing that soon after the previous try, nor before
-   * {@link REPLAY_SPACING} times its duration.
-   */
-  #retry(minGapMs: number): void {
-    const stall = this.#stall;
-    if (!stall || this.#closed) return;
-    const gap = minGapMs > 0 ? Math.max(minGapMs, REPLAY_SPACING * stall.replayMs) : 0;
-    if (Date.now() - stall.lastTry < gap) return;
-    this.#clearRetryTimer();
-    stall.lastTry = Date.now();
-    const started = performance.now();
-    let dropped = 0;
-    let droppedError: Error | null = null;
-    try {
-      this.#begin();
-      for (const fn of this.#kept) {
-        try {
-          fn();
-        } catch (err) {
-          if (this.#lostTransaction(err)) throw err;
-          dropped++;
-          droppedError ??= err instanceof Error ? err : new Error(errorMessage(err));
-        }
-      }
-      this.#commitStmt.run();
-    } catch (err) {
-      stall.replayMs = performance.now() - started;
-      this.#retryDelay = Math.min(this.#retryDelay * 2, RETRY_MAX_MS);
-      this.#stallOn(err);
-      return;
-    }
-    const committed = this.#kept.length - dropped;
-    this.#kept = [];
-    this.#keptBytes = 0;
-    this.#stall = null;
-    this.#tell({
-      state: "recovered",
-      committed,
-      dropped,
-      droppedError,
-      shed: stall.shed,
-      failedMs: Date.now() - stall.since,
-    });
-  }
-
-  #scheduleRetry(): void {
-    if (this.#retryTimer !== undefined || this.#closed) return;
-    const delay = Math.max(this.#retryDelay, REPLAY_SPACING * (this.#stall?.replayMs ?? 0));
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#retry(0);
-    }, delay);
-    Deno.unrefTimer(this.#retryTimer);
-  }
-
-  #clearRetryTimer(): void {
-    if (this.#retryTimer === undefined) return;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-  }
-
-  #tell(health: WriteHealth): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(health);
-      } catch {
-        // A listener's failure must not turn a write into a failed one.
-      }
-    }
   }
 }
