@@ -50,28 +50,77 @@ export class JobsDirError extends Error {
   }
 }
 
-/** The nearest candidate by edit distance, if it is close enough to be a likely typo. */
+/**
+ * The nearest candidate by edit distance, if it is close enough to be a likely typo (at most
+ * 2 edits, or a third of the word's length). Ties go to the first candidate.
+ *
+ * Linear in the candidates with a small constant: one whose length alone puts it out of
+ * reach is skipped, a distance is abandoned as soon as it cannot beat the best so far, and
+ * the rows of the distance table are two reused buffers.
+ */
 export function nearest(word: string, candidates: readonly string[]): string | null {
+  const w = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let lowered = LOWERED.get(candidates);
+  if (lowered === undefined) {
+    lowered = candidates.map((c) => c.toLowerCase());
+    LOWERED.set(candidates, lowered);
+  }
   let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
+  // Only a distance below this is worth computing: within the limit, and better than best.
+  let bound = limit + 1;
+  for (let k = 0; k < lowered.length; k++) {
+    const candidate = lowered[k];
+    if (Math.abs(candidate.length - w.length) >= bound) continue;
+    const d = editDistanceBelow(w, candidate, bound);
+    if (d < bound) {
+      best = candidates[k];
+      bound = d;
+      if (d === 0) break;
     }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+  return best;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
+/** Lower-cased candidate lists, kept while the list is: hints ask about the same list often. */
+const LOWERED = new WeakMap<readonly string[], string[]>();
+
+let prevRow = new Int32Array(64);
+let curRow = new Int32Array(64);
+
+/**
+ * The edit distance of `a` and `b` if it is below `bound`; otherwise some value ≥ `bound`.
+ * Only the band of cells within `bound` of the diagonal is computed: any other cell is at
+ * least `bound` already.
+ */
+function editDistanceBelow(a: string, b: string, bound: number): number {
+  const n = b.length;
+  if (prevRow.length <= n + 1) {
+    prevRow = new Int32Array(2 * n + 4);
+    curRow = new Int32Array(2 * n + 4);
   }
-  return prev[b.length];
+  let prev = prevRow;
+  let cur = curRow;
+  for (let j = 0; j <= n; j++) prev[j] = j < bound ? j : bound;
+  prev[n + 1] = bound;
+  for (let i = 1; i <= a.length; i++) {
+    const lo = Math.max(1, i - bound);
+    const hi = Math.min(n, i + bound);
+    cur[lo - 1] = lo === 1 ? Math.min(i, bound) : bound;
+    let rowMin = cur[lo - 1];
+    const ca = a.charCodeAt(i - 1);
+    for (let j = lo; j <= hi; j++) {
+      let d = prev[j - 1] + (ca === b.charCodeAt(j - 1) ? 0 : 1);
+      if (prev[j] + 1 < d) d = prev[j] + 1;
+      if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;
+      if (d > bound) d = bound;
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    cur[hi + 1] = bound;
+    // Every path to the end passes through this row: the distance is at least its minimum.
+    if (rowMin >= bound) return bound;
+    [prev, cur] = [cur, prev];
+  }
+  return prev[n];
 }

@@ -20,10 +20,32 @@ import { SCHEDULE_PATTERN } from "../schedule/schedule.ts";
 
 export { ID_PATTERN };
 
+/**
+ * Job and task ids in job files: ID_PATTERN's characters, but not first a "-" or ".": an id
+ * such as `-5m` reads as an option on the command line (`pt trigger -5m`), and `.` or `..`
+ * as a folder in the paths built from ids (a run's folder, a Python task's file).
+ */
+export const JOB_FILE_ID_PATTERN: RegExp = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 const id = (what: string) =>
-  z.string().regex(ID_PATTERN, {
-    error: `${what} may only contain letters, digits, "_", "." and "-"`,
+  z.string().regex(JOB_FILE_ID_PATTERN, {
+    error: `${what} may only contain letters, digits, "_", "." and "-", and must not start ` +
+      `with "-" or "."`,
   });
+
+/** No NUL character: a process cannot be given one in an argument or variable. */
+// deno-lint-ignore no-control-regex -- NUL is the character refused
+const NO_NUL = /^[^\x00]*$/;
+
+/** A text that ends up in a process's arguments, path or environment. */
+const processText = () =>
+  z.string().regex(NO_NUL, {
+    error: "must not contain a NUL character (\\0), which no process can be given",
+  });
+
+/** An environment variable's name: not empty, no `=` (it ends the name) and no NUL. */
+// deno-lint-ignore no-control-regex -- NUL is a character refused
+const ENV_NAME_PATTERN = /^[^=\x00]+$/;
 
 /** A duration string such as `30s`, `5m`, `1h30m`. */
 const duration = z.string().superRefine((text, ctx) => {
@@ -47,11 +69,15 @@ const SCRIPT_TYPES = ["shell", "python"] as const;
 
 const seconds = z.number().positive({ error: "must be greater than zero" });
 
-const scalar = z.union([z.string(), z.number(), z.boolean()], {
+const scalar = z.union([processText(), z.number(), z.boolean()], {
   error: "must be a string, number or boolean",
 });
 
-const envMap = z.record(z.string(), scalar, { error: "must be a map of NAME: value" })
+const envName = z.string().regex(ENV_NAME_PATTERN, {
+  error: 'environment variable names must not be empty or contain "=" or a NUL character',
+});
+
+const envMap = z.record(envName, scalar, { error: "must be a map of NAME: value" })
   .meta({ description: "Environment variables (values are stringified)" });
 
 /** `retry:` of a task. */
@@ -86,15 +112,15 @@ export const TaskSchema = z.strictObject({
     description: "command (default: program + args, no shell), shell (/bin/sh -c script), " +
       "python (python3 script)",
   }).optional(),
-  command: z.string().min(1, { error: "must not be empty" }).meta({
+  command: processText().min(1, { error: "must not be empty" }).meta({
     description: "Program to run (type: command)",
   }).optional(),
   args: z.array(scalar, { error: "must be a list" }).meta({
     description: "Arguments (numbers and booleans are stringified)",
   }).optional(),
-  script: z.string().meta({ description: "Script text (type: shell or python)" }).optional(),
+  script: processText().meta({ description: "Script text (type: shell or python)" }).optional(),
   inline: z.boolean().meta({ description: "python only: pass the script with -c" }).optional(),
-  working_dir: z.string().meta({
+  working_dir: processText().meta({
     description: "Working directory; relative paths resolve against the job file's folder",
   }).optional(),
   environment: envMap.optional(),
@@ -102,7 +128,7 @@ export const TaskSchema = z.strictObject({
   timeout: duration.meta({ description: "Timeout of one attempt, as a duration (30s, 5m, 1h)" })
     .optional(),
   // The loader reports a malformed or repeated id as an unknown or repeated dependency.
-  depends_on: z.array(z.string().meta({ pattern: ID_PATTERN.source }), {
+  depends_on: z.array(z.string().meta({ pattern: JOB_FILE_ID_PATTERN.source }), {
     error: "must be a list of task ids",
   }).meta({ description: "Ids of tasks that must finish first", uniqueItems: true }).optional(),
   condition: z.enum(["all_success", "on_failure", "all_done", "always"]).meta({

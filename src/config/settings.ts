@@ -20,6 +20,8 @@ const ConfigFileSchema = z.strictObject({
     port: z.int().min(0).max(65535).optional(),
     token: z.string().min(1).optional(),
     cors: z.string().optional(),
+    // Names clients use for the API in Host, besides loopback names and addresses.
+    allowed_hosts: z.array(z.string()).optional(),
     // PEM files: serve HTTPS. Both or neither (checked by `pt run`, which names the other).
     tls_cert: z.string().min(1).optional(),
     tls_key: z.string().min(1).optional(),

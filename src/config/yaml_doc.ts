@@ -1,13 +1,25 @@
 /**
  * A parsed YAML file that remembers where each node is, so any problem can be reported
- * as file:line:col.
+ * as file:line:col. Aliases and nesting are checked before the document becomes data
+ * (`yaml_aliases.ts`), so a file with an alias mistake is errors of that file, never an
+ * exception that stops the load.
  *
  * @module
  */
 
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  type EmptyStream,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
 import process from "node:process";
 import type { ConfigError } from "./errors.ts";
+import { checkAliases, toData } from "./yaml_aliases.ts";
 
 /**
  * The yaml parser reads `process.env.LOG_TOKENS` once per token; in Deno each read of
@@ -28,6 +40,24 @@ function withPlainEnv<T>(parse: () => T): T {
   }
 }
 
+/**
+ * The parser's work alone: `text` as YAML documents, parsed as the loader parses it (the
+ * bench compares it with the whole check).
+ */
+export function parseYaml(text: string): Document.Parsed[] | EmptyStream {
+  return withPlainEnv(() => parseAllDocuments(text, { prettyErrors: false }));
+}
+
+/**
+ * Where each line of `text` starts. The parser's own LineCounter is not used: after some
+ * syntax errors it stops counting lines, and later positions fall past the end of line 1.
+ */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
 /** A 1-based source position. */
 export interface Position {
   readonly line: number;
@@ -39,17 +69,19 @@ export class YamlFile {
   readonly file: string;
   /** The document as plain JS data (undefined when the file is empty). */
   readonly data: unknown;
-  /** Syntax errors; when non-empty, `data` must not be trusted. */
+  /**
+   * Syntax errors, and alias or nesting errors (`yaml_aliases.ts`); when non-empty, `data`
+   * is undefined.
+   */
   readonly syntaxErrors: ConfigError[];
   readonly #root: Node | null;
-  readonly #lines: LineCounter;
+  /** Offsets where lines start. */
+  readonly #lines: number[];
 
   constructor(file: string, text: string) {
     this.file = file;
-    this.#lines = new LineCounter();
-    const docs = withPlainEnv(() =>
-      parseAllDocuments(text, { lineCounter: this.#lines, prettyErrors: false })
-    );
+    this.#lines = lineStarts(text);
+    const docs = parseYaml(text);
     this.syntaxErrors = [];
     if (!Array.isArray(docs)) {
       // Only comments or nothing at all.
@@ -59,7 +91,7 @@ export class YamlFile {
     }
     const [doc, ...extra] = docs;
     for (const err of docs.flatMap((d) => d.errors)) {
-      const pos = this.#lines.linePos(err.pos[0]);
+      const pos = this.#position(err.pos[0]);
       this.syntaxErrors.push({
         file,
         line: pos.line,
@@ -76,9 +108,18 @@ export class YamlFile {
       });
     }
     this.#root = (doc?.contents as Node | null) ?? null;
-    this.data = this.syntaxErrors.length === 0 && doc
-      ? doc.toJS({ maxAliasCount: 1000 })
-      : undefined;
+    if (this.syntaxErrors.length > 0 || !doc) {
+      this.data = undefined;
+      return;
+    }
+    // Aliases are checked and resolved here, not by the parser's toJS: its `maxAliasCount`
+    // counts every use of an anchor (a big file whose tasks all share one `&defaults` would
+    // be refused) and its alias lookups are quadratic (see yaml_aliases.ts).
+    const aliases = checkAliases(doc);
+    for (const problem of aliases.problems) {
+      this.syntaxErrors.push({ file, ...this.#position(problem.offset), message: problem.message });
+    }
+    this.data = this.syntaxErrors.length === 0 ? toData(this.#root, aliases.targets) : undefined;
   }
 
   /** Where the value at `path` starts; falls back to the nearest existing ancestor. */
@@ -138,8 +179,16 @@ export class YamlFile {
   }
 
   #position(offset: number): Position {
-    const { line, col } = this.#lines.linePos(offset);
-    return { line, col };
+    // The last line that starts at or before `offset` (binary search).
+    const starts = this.#lines;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo] + 1 };
   }
 }
 

@@ -3,12 +3,16 @@
  * at once. A file with errors is reported with file:line:col and the previous version of
  * its job stays in force.
  *
+ * The files are read and checked in a worker (`loadJobsDirOffThread`), so a big or slow
+ * file never delays a fire or an API request: only the checks across files and building
+ * the jobs run on the scheduler's thread (bench/validate_big.ts measures the stall).
+ *
  * @module
  */
 
 import { resolve } from "node:path";
 import { formatConfigError } from "../config/errors.ts";
-import { loadJobsDir, type LoadResult } from "../config/loader/mod.ts";
+import { loadJobsDirOffThread, type LoadResult } from "../config/loader/mod.ts";
 import type { JobSpec } from "../core/model.ts";
 
 /** The job set to use after a reload, and what to report. */
@@ -28,15 +32,21 @@ export function planReload(current: readonly JobSpec[], result: LoadResult): Rel
   const jobs: JobSpec[] = [];
   const kept: string[] = [];
   const seen = new Set<string>();
+  // The first current job of each file and id, as `find` would give.
+  const byFile = new Map<string, JobSpec>();
+  const byId = new Map<string, JobSpec>();
+  for (const j of current) {
+    if (j.file && !byFile.has(j.file)) byFile.set(j.file, j);
+    if (!byId.has(j.id)) byId.set(j.id, j);
+  }
   for (const file of result.files) {
     if (file.job) {
       if (!seen.has(file.job.id)) jobs.push(file.job);
       seen.add(file.job.id);
       continue;
     }
-    const path = resolve(file.file);
-    const previous = current.find((j) => j.file === path) ??
-      current.find((j) => file.jobId !== null && j.id === file.jobId);
+    const previous = byFile.get(resolve(file.file)) ??
+      (file.jobId !== null ? byId.get(file.jobId) : undefined);
     if (previous && !seen.has(previous.id)) {
       jobs.push(previous);
       kept.push(previous.id);
@@ -74,7 +84,7 @@ export function watchJobs(
     }
     loading = true;
     try {
-      onChange(planReload(current(), await loadJobsDir(dir)));
+      onChange(planReload(current(), await loadJobsDirOffThread(dir)));
     } catch (err) {
       onError(`reload failed: ${(err as Error).message}`);
     } finally {

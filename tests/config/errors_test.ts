@@ -71,3 +71,50 @@ Deno.test("nearest(): nothing when every candidate is too far", () => {
   assert.equal(nearest("ab", ["xy"]), "xy", "2 edits are always close enough");
   assert.equal(nearest("max_concurency_x", ["max_concurrency"]), "max_concurrency");
 });
+
+Deno.test("nearest(): the same answer as a full edit distance, ties to the first candidate", () => {
+  // The plain algorithm nearest() cuts short: every distance in full, the least within reach.
+  const distance = (a: string, b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(
+          prev[j] + 1,
+          cur[j - 1] + 1,
+          prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
+      }
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  const plain = (word: string, candidates: string[]) => {
+    let best: string | null = null;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+      const d = distance(word.toLowerCase(), c.toLowerCase());
+      if (d < bestDistance) [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+  };
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const word = () =>
+    Array.from({ length: Math.floor(next() * 14) }, () => "abcAB_-1"[Math.floor(next() * 8)])
+      .join("");
+  for (let round = 0; round < 20_000; round++) {
+    const candidates = Array.from({ length: Math.floor(next() * 8) }, word);
+    const w = word();
+    assert.equal(nearest(w, candidates), plain(w, candidates), `${w} in ${candidates}`);
+  }
+});
+
+Deno.test("nearest(): linear in the candidates (10,000 ids, 100 questions)", () => {
+  const ids = Array.from({ length: 10_000 }, (_, i) => `task_${i}`);
+  const start = performance.now();
+  for (let i = 0; i < 100; i++) nearest(`missing_${i}`, ids);
+  const ms = performance.now() - start;
+  assert.equal(nearest("task_12x", ids), "task_12");
+  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+});

@@ -172,3 +172,25 @@ Deno.test("jobJsonSchema(): job dependencies name one job; window goes with with
     for (const { text } of sources) assert.deepEqual(jsonSchemaErrors(text), [], line);
   }
 });
+
+Deno.test("jobJsonSchema(): ids may not start with - or .; names and texts hold no NUL", () => {
+  const withId = (id: string) => ["id: a", "tasks:", `  - id: "${id}"`, "    command: echo"];
+  assertAgree(false, {
+    "job id -5m": ['id: "-5m"', "tasks:", "  - id: t", "    command: echo"].join("\n") + "\n",
+    "task id ..": withId("..").join("\n") + "\n",
+    "task id .hidden": withId(".hidden").join("\n") + "\n",
+    "environment name with =": job("environment: {'A=B': x}"),
+    "empty environment name": job("environment: {'': x}"),
+    "environment value with NUL": job('environment: {A: "x\\0"}'),
+    "task environment name with NUL": job(...task("command: echo", 'environment: {"A\\0": 1}')),
+    "argument with NUL": job(...task("command: echo", 'args: ["a\\0b"]')),
+    "command with NUL": job(...task('command: "echo\\0"')),
+    "script with NUL": job(...task("type: shell", 'script: "echo \\0"')),
+    "working_dir with NUL": job(...task("command: echo", 'working_dir: "/tmp\\0"')),
+  });
+  assertAgree(true, {
+    "ids with dots and dashes inside": withId("v1.2-rc_3").join("\n") + "\n",
+    "task id starting with a digit": withId("5m").join("\n") + "\n",
+    "environment with = in the value": job("environment: {A: 'b=c', B: 2, C: true}"),
+  });
+});

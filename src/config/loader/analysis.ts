@@ -1,7 +1,8 @@
 /**
  * Analysis of one job file on its own: its syntax, shape and per-job rules, with every
  * error positioned. The result is plain data (it crosses to and from parse workers), and
- * holds the positions the checks across files need.
+ * holds the positions the checks across files need. Whatever the file holds, analysis
+ * returns: an exception inside it is an error of that file, not a failed load.
  *
  * @module
  */
@@ -10,9 +11,11 @@ import type { ConfigError } from "../errors.ts";
 import type { JobText } from "../read_job_file.ts";
 import { type JobFile, JobSchema } from "../schema.ts";
 import { type Position, YamlFile } from "../yaml_doc.ts";
+import { FileErrors, type Omitted } from "./error_list.ts";
 import { flattenIssues, reportIssue } from "./issues.ts";
 import { isRecord } from "./raw.ts";
 import { checkSchedule, checkTasks, collectJobDeps } from "./rules.ts";
+import { checkSpawnLimits } from "./spawn_rules.ts";
 
 /**
  * What one file says, as plain data (it crosses to and from parse workers): the checked
@@ -27,8 +30,13 @@ export interface AnalyzedFile {
   data: JobFile | null;
   /** The schedule as written, when valid. */
   schedule: { expression: string; timezone: string | undefined } | null;
-  /** The file's own problems; the checks across files add theirs here. */
+  /**
+   * The file's own problems, the first MAX_ERRORS_PER_FILE by position; the checks across
+   * files add theirs here.
+   */
   errors: ConfigError[];
+  /** The file's own problems left out of `errors`, if any. */
+  omitted: Omitted | null;
   /** Where the `id` value is. */
   idPos: Position;
   /** Where `depends_on` is. */
@@ -37,26 +45,47 @@ export interface AnalyzedFile {
   deps: { jobId: string; pos: Position }[];
 }
 
-/** Checks one file on its own (everything but the rules across files). */
+/** Checks one file on its own (everything but the rules across files). Never throws. */
 export function analyzeJobFile(file: string, text: string): AnalyzedFile {
+  try {
+    return analyze(file, text);
+  } catch (err) {
+    // A bug in a check, or a file no check foresaw: this file fails, the others load.
+    const message = err instanceof Error ? err.message : String(err);
+    return failed(file, {
+      file,
+      line: 1,
+      col: 1,
+      message: `cannot check this file: ${message.split("\n", 1)[0]} (please report this)`,
+    });
+  }
+}
+
+function analyze(file: string, text: string): AnalyzedFile {
   const yaml = new YamlFile(file, text);
-  const errors: ConfigError[] = [...yaml.syntaxErrors];
-  const at = (pos: Position, message: string) => errors.push({ file, ...pos, message });
+  const errors = new FileErrors(file);
+  for (const e of yaml.syntaxErrors) errors.add(e, e.message);
+  const at = errors.add.bind(errors);
   const result: AnalyzedFile = {
     file,
     jobId: null,
     data: null,
     schedule: null,
-    errors,
+    errors: [],
+    omitted: null,
     idPos: yaml.valueAt(["id"]),
     dependsOnPos: yaml.valueAt(["depends_on"]),
     deps: [],
   };
-  if (errors.length > 0) return result;
+  const finish = () => {
+    ({ errors: result.errors, omitted: result.omitted } = errors.list());
+    return result;
+  };
+  if (errors.count > 0) return finish();
   const raw = yaml.data;
   if (raw === undefined || raw === null) {
     at({ line: 1, col: 1 }, "the file is empty; a job needs at least id and tasks");
-    return result;
+    return finish();
   }
   if (isRecord(raw) && typeof raw.id === "string") result.jobId = raw.id;
 
@@ -67,31 +96,38 @@ export function analyzeJobFile(file: string, text: string): AnalyzedFile {
   // Rules across fields run on the raw data too, so one pass reports shape and logic errors.
   if (isRecord(raw)) {
     checkTasks(yaml, raw, at);
+    checkSpawnLimits(yaml, raw, at);
     result.deps = collectJobDeps(yaml, raw, at).map((d) => ({
       jobId: d.jobId,
       pos: yaml.valueAt(d.path),
     }));
   }
   const schedule = checkSchedule(yaml, raw, at);
-  if (errors.length === 0 && parsed.success) {
+  if (errors.count === 0 && parsed.success) {
     result.data = parsed.data;
     result.schedule = schedule
       ? { expression: schedule.expression, timezone: scheduleZone(raw) }
       : null;
   }
-  return result;
+  return finish();
 }
 
 /** Analyzes a file as read: one that could not be read has that error alone, and no job. */
 export function analyzeRead(file: string, read: JobText): AnalyzedFile {
   if (read.error === undefined) return analyzeJobFile(file, read.text);
+  return failed(file, read.error);
+}
+
+/** A file whose only error is `error`, with no job. */
+function failed(file: string, error: ConfigError): AnalyzedFile {
   const start = { line: 1, col: 1 };
   return {
     file,
     jobId: null,
     data: null,
     schedule: null,
-    errors: [read.error],
+    errors: [error],
+    omitted: null,
     idPos: start,
     dependsOnPos: start,
     deps: [],

@@ -5,10 +5,20 @@
  * @module
  */
 
-import { findCycle } from "../../core/graph.ts";
 import { nearest } from "../errors.ts";
 import type { AnalyzedFile } from "./analysis.ts";
+import { MAX_ERRORS_PER_FILE } from "./error_list.ts";
+import { findCycle } from "./graph.ts";
 import { listKnown } from "./issues.ts";
+
+/**
+ * Unknown upstream jobs that get a "did you mean" over every job id, per load. Each costs a
+ * pass over the ids, so a folder of 5,000 files that each name a missing job would spend
+ * more on hints than on everything else.
+ *
+ * @default {100}
+ */
+export const JOB_HINTS_PER_LOAD = 100;
 
 /** Checks across files: duplicate ids, unknown upstream jobs, job cycles. */
 export function crossCheck(files: AnalyzedFile[]): void {
@@ -29,6 +39,7 @@ export function crossCheck(files: AnalyzedFile[]): void {
     });
   }
   const known = [...byId.keys()].sort();
+  let hints = JOB_HINTS_PER_LOAD;
   const graph = new Map<string, string[]>();
   for (const f of files) {
     if (f.jobId === null || byId.get(f.jobId) !== f) continue;
@@ -38,7 +49,9 @@ export function crossCheck(files: AnalyzedFile[]): void {
       if (dep.jobId === f.jobId) {
         f.errors.push({ file: f.file, ...pos, message: `job "${f.jobId}" depends on itself` });
       } else if (!byId.has(dep.jobId)) {
-        const hint = nearest(dep.jobId, known);
+        // No hint for an error that will not be shown, nor past the budget.
+        const shown = f.errors.length < MAX_ERRORS_PER_FILE && f.omitted === null;
+        const hint = shown && hints-- > 0 ? nearest(dep.jobId, known) : null;
         f.errors.push({
           file: f.file,
           ...pos,

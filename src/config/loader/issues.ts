@@ -9,10 +9,15 @@ import type { z } from "zod";
 import { nearest } from "../errors.ts";
 import { keysAt } from "../schema.ts";
 import type { Position, YamlFile } from "../yaml_doc.ts";
+import type { Message } from "./error_list.ts";
 import { isRecord, type Path } from "./raw.ts";
 
-/** Reports one problem at a position of the file being checked. */
-export type ReportAt = (pos: Position, message: string) => void;
+/**
+ * Reports one problem at a position of the file being checked. A message that costs
+ * something to build (a "did you mean" over every id) is given as a function, called only
+ * if the error is among those shown (`error_list.ts`).
+ */
+export type ReportAt = (pos: Position, message: Message) => void;
 
 /** One problem zod found in a file's shape. */
 export type Issue = z.core.$ZodIssue;
@@ -79,14 +84,24 @@ export function reportIssue(yaml: YamlFile, issue: Issue, at: ReportAt): void {
   switch (issue.code) {
     case "unrecognized_keys":
       for (const key of issue.keys) {
-        const hint = nearest(key, keysAt(path));
-        at(
-          yaml.keyAt([...path, key]),
-          `unknown key "${key}"${where ? ` in ${where}` : ""}` +
-            (hint ? ` (did you mean "${hint}"?)` : ""),
-        );
+        at(yaml.keyAt([...path, key]), () => {
+          const hint = nearest(key, keysAt(path));
+          return `unknown key "${key}"${where ? ` in ${where}` : ""}` +
+            (hint ? ` (did you mean "${hint}"?)` : "");
+        });
       }
       return;
+    case "invalid_key": {
+      // A map key that its record refuses (an environment variable's name): the key's own
+      // message, at the key.
+      const parent = label(path.slice(0, -1));
+      const inner = issue.issues[0]?.message ?? issue.message;
+      at(
+        yaml.keyAt(path),
+        `${parent ? `${parent}: ` : ""}${inner}, got ${JSON.stringify(String(path.at(-1)))}`,
+      );
+      return;
+    }
     case "invalid_type":
       if (value === undefined && !yaml.has(path)) {
         const parent = path.slice(0, -1);

@@ -12,6 +12,7 @@ import { type ConfigError, JobConfigError, sortConfigErrors } from "../errors.ts
 import { type AnalyzedFile, analyzeJobFile } from "./analysis.ts";
 import { buildJob } from "./build.ts";
 import { crossCheck } from "./cross_check.ts";
+import { finishErrors } from "./error_list.ts";
 import { analyzeFiles, listJobFiles } from "./files.ts";
 
 /** The outcome of loading one file. */
@@ -48,19 +49,51 @@ export function loadJobTexts(sources: readonly { file: string; text: string }[])
 
 /** Adds the checks across files and builds the jobs of the files without errors. */
 export function combine(analyzed: AnalyzedFile[]): LoadResult {
+  return withSchedules(settle(analyzed));
+}
+
+/**
+ * A file's outcome before its schedule is parsed: plain data, so that it can cross from the
+ * worker that loads a folder for a reload (`off_thread.ts`). Its job's `schedule` is null
+ * until {@link withSchedules} sets it from `schedule`.
+ */
+export interface SettledFile {
+  /** The path as shown in messages. */
+  readonly file: string;
+  /** The job id written in the file, if one could be read. */
+  readonly jobId: string | null;
+  /** The job (with `schedule` null), when the file is valid on its own and in the folder. */
+  readonly job: JobSpec | null;
+  /** The schedule as written, when the job has one. */
+  readonly schedule: { readonly expression: string; readonly timezone?: string } | null;
+  /** The file's problems, sorted by position and capped. */
+  readonly errors: readonly ConfigError[];
+}
+
+/** The checks across files, each file's final error list, and the jobs without schedules. */
+export function settle(analyzed: AnalyzedFile[]): SettledFile[] {
   crossCheck(analyzed);
-  const files: FileResult[] = analyzed.map((p) => ({
-    file: p.file,
-    jobId: p.jobId,
-    job: p.errors.length === 0 && p.data
-      ? buildJob(
-        p.file,
-        p.data,
-        p.schedule ? parseSchedule(p.schedule.expression, p.schedule.timezone) : null,
-        p.deps,
-      )
-      : null,
-    errors: sortConfigErrors(p.errors),
+  return analyzed.map((p) => {
+    const valid = p.errors.length === 0 && p.data !== null;
+    return {
+      file: p.file,
+      jobId: p.jobId,
+      job: valid ? buildJob(p.file, p.data!, null, p.deps) : null,
+      schedule: valid ? p.schedule : null,
+      errors: finishErrors(p.file, p.errors, p.omitted),
+    };
+  });
+}
+
+/** The load's result: each settled job with its schedule parsed (checked already). */
+export function withSchedules(settled: readonly SettledFile[]): LoadResult {
+  const files: FileResult[] = settled.map((f) => ({
+    file: f.file,
+    jobId: f.jobId,
+    job: f.job && f.schedule
+      ? { ...f.job, schedule: parseSchedule(f.schedule.expression, f.schedule.timezone) }
+      : f.job,
+    errors: f.errors,
   }));
   return {
     jobs: files.flatMap((f) => (f.job ? [f.job] : [])),

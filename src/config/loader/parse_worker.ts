@@ -3,8 +3,12 @@
  * most of the cost of loading, and each file is independent of the others. Files are
  * claimed one at a time from a counter shared with the other threads.
  *
- * Started by `files.ts` from its own URL; `deno compile` must `--include` this file
- * (deno.json's compile tasks do).
+ * Given `{ dir }` instead, it loads a whole folder (sharing a big one with workers of its
+ * own) and sends the outcome in slices, the next on each `{ next }`: the scheduler reloads
+ * this way, so that its thread stays free (`off_thread.ts`).
+ *
+ * Started by `files.ts` and `off_thread.ts` from its own URL; `deno compile` must
+ * `--include` this file (deno.json's compile tasks do).
  *
  * @module
  */
@@ -12,8 +16,25 @@
 /// <reference lib="deno.worker" />
 
 import { analyzeClaimed } from "./files.ts";
+import { type LoadMessage, loadMessages } from "./off_thread.ts";
 
-self.onmessage = (event: MessageEvent<{ files: string[]; counter: SharedArrayBuffer }>) => {
-  const { files, counter } = event.data;
-  self.postMessage(analyzeClaimed(files, new Int32Array(counter)));
+type Request =
+  | { files: string[]; counter: SharedArrayBuffer }
+  | { dir: string }
+  | { next: true };
+
+let answer: LoadMessage[] = [];
+let sent = 0;
+
+self.onmessage = async (event: MessageEvent<Request>) => {
+  const request = event.data;
+  if ("files" in request) {
+    self.postMessage(analyzeClaimed(request.files, new Int32Array(request.counter)));
+    return;
+  }
+  if ("dir" in request) {
+    answer = await loadMessages(request.dir);
+    sent = 0;
+  }
+  if (sent < answer.length) self.postMessage(answer[sent++]);
 };

@@ -7,17 +7,18 @@
  * @module
  */
 
-import { findCycle } from "../../core/graph.ts";
 import { scanTemplate } from "../../core/template.ts";
 import { parseSchedule, type Schedule, ScheduleError } from "../../schedule/schedule.ts";
 import { nearest } from "../errors.ts";
 import type { YamlFile } from "../yaml_doc.ts";
+import { findCycle, Upstream } from "./graph.ts";
 import { label, listKnown, type ReportAt } from "./issues.ts";
 import { isRecord, type Path } from "./raw.ts";
 
 /**
  * Checks the task list: unique task ids, task dependencies (self, repeated, unknown, cycles),
- * what each task type needs, and template references.
+ * what each task type needs, and template references. Linear in the tasks: hints are built
+ * only for the errors shown, and the graph questions are answered by `graph.ts`.
  */
 export function checkTasks(
   yaml: YamlFile,
@@ -39,7 +40,8 @@ export function checkTasks(
       );
     }
   }
-  const known = [...firstIndex.keys()].sort();
+  let sorted: string[] | null = null;
+  const known = () => (sorted ??= [...firstIndex.keys()].sort());
   const deps = new Map<string, string[]>();
   for (const { i, t } of tasks) {
     const id = typeof t.id === "string" ? t.id : `#${i + 1}`;
@@ -50,16 +52,16 @@ export function checkTasks(
     const valid: string[] = [];
     t.depends_on.forEach((dep, j) => {
       if (typeof dep !== "string") return;
-      const pos = yaml.valueAt(["tasks", i, "depends_on", j]);
-      if (dep === id) at(pos, `task "${id}" depends on itself`);
-      else if (seen.has(dep)) at(pos, `task "${id}" lists dependency "${dep}" twice`);
+      // Positions are looked up for errors only: most dependencies are fine.
+      const pos = () => yaml.valueAt(["tasks", i, "depends_on", j]);
+      if (dep === id) at(pos(), `task "${id}" depends on itself`);
+      else if (seen.has(dep)) at(pos(), `task "${id}" lists dependency "${dep}" twice`);
       else if (!firstIndex.has(dep)) {
-        const hint = nearest(dep, known);
-        at(
-          pos,
-          `task "${id}" depends on unknown task "${dep}"` +
-            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known tasks: ${listKnown(known)})`,
-        );
+        at(pos(), () => {
+          const hint = nearest(dep, known());
+          return `task "${id}" depends on unknown task "${dep}"` +
+            (hint ? ` (did you mean "${hint}"?)` : "") + ` (known tasks: ${listKnown(known())})`;
+        });
       } else valid.push(dep);
       seen.add(dep);
     });
@@ -73,6 +75,8 @@ export function checkTasks(
   checkTemplates(yaml, raw, tasks, deps, at);
 }
 
+const COMMAND = ["command"];
+
 /** The fields a task's type needs, and those it cannot use. */
 function checkTaskKind(
   yaml: YamlFile,
@@ -84,8 +88,8 @@ function checkTaskKind(
   const type = t.type ?? "command";
   if (type === "command") {
     // A misspelt `command:` is already reported as an unknown key with the right name.
-    const misspelt = Object.keys(t).some((k) => k !== "command" && nearest(k, ["command"]));
-    if (t.command === undefined && !misspelt) {
+    const misspelt = () => Object.keys(t).some((k) => k !== "command" && nearest(k, COMMAND));
+    if (t.command === undefined && !misspelt()) {
       at(
         yaml.valueAt(["tasks", i]),
         `tasks[${i}]: a command task needs "command" (or use type: shell with script)`,
@@ -129,11 +133,11 @@ function checkTemplates(
   at: ReportAt,
 ): void {
   const config = isRecord(raw.config) ? raw.config : {};
-  const configKeys = Object.keys(config).sort();
+  let configKeys: string[] | null = null;
   const check = (
     path: Path,
     text: unknown,
-    upstream: ReadonlySet<string> | null,
+    upstream: Upstream | null,
     taskId: string | null,
   ) => {
     if (typeof text !== "string") return;
@@ -141,21 +145,22 @@ function checkTemplates(
       const pos = yaml.insideString(path, part.start);
       const ref = part.ref;
       if (!ref) at(pos, part.error!);
-      else if (ref.kind === "config" && !(ref.key in config)) {
-        at(
-          pos,
-          `unknown config key "${ref.key}" in {{ ${part.expression} }}` +
+      // Own keys only: `{{ config.constructor }}` is no key of the job's config.
+      else if (ref.kind === "config" && !Object.hasOwn(config, ref.key)) {
+        at(pos, () => {
+          configKeys ??= Object.keys(config).sort();
+          return `unknown config key "${ref.key}" in {{ ${part.expression} }}` +
             (configKeys.length
-              ? ` (known keys: ${configKeys.join(", ")})`
-              : " (the job has no config)"),
-        );
+              ? ` (known keys: ${listKnown(configKeys)})`
+              : " (the job has no config)");
+        });
       } else if (ref.kind === "stdout" || ref.kind === "exit_code" || ref.kind === "output") {
         if (upstream === null) {
           at(
             pos,
             `{{ ${part.expression} }} can only be used in a task, not in the job's environment`,
           );
-        } else if (!upstream.has(ref.taskId)) {
+        } else if (!upstream.has(taskId!, ref.taskId)) {
           at(
             pos,
             `{{ ${part.expression} }} refers to task "${ref.taskId}", which is not upstream of ` +
@@ -170,9 +175,9 @@ function checkTemplates(
       check(["environment", key], value, null, null);
     }
   }
+  const upstream = new Upstream(deps);
   for (const { i, t } of tasks) {
     const taskId = typeof t.id === "string" ? t.id : `#${i + 1}`;
-    const upstream = ancestors(taskId, deps);
     check(["tasks", i, "command"], t.command, upstream, taskId);
     check(["tasks", i, "script"], t.script, upstream, taskId);
     check(["tasks", i, "working_dir"], t.working_dir, upstream, taskId);
@@ -185,19 +190,6 @@ function checkTemplates(
       }
     }
   }
-}
-
-/** Every task `taskId` depends on, directly or through others. */
-function ancestors(taskId: string, deps: ReadonlyMap<string, readonly string[]>): Set<string> {
-  const seen = new Set<string>();
-  const todo = [...(deps.get(taskId) ?? [])];
-  while (todo.length > 0) {
-    const next = todo.pop()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    todo.push(...(deps.get(next) ?? []));
-  }
-  return seen;
 }
 
 /** Checks the job's `depends_on` entries and returns the upstream job ids with their paths. */

@@ -179,3 +179,56 @@ Deno.test("parse worker: analyzes the files it claims from the shared counter", 
     }
   });
 });
+
+// ---- files no check may stop on: alias mistakes, alias bombs, bytes that are not UTF-8 ----
+
+/**
+ * Writes a file with an unresolved alias, one with an alias bomb and one in Latin-1 to
+ * `dir`; returns the errors expected of them, as `name:line:col` and a part of the message.
+ */
+async function writeTroublesome(dir: string): Promise<[string, string][]> {
+  await Deno.writeTextFile(
+    join(dir, "alias.yaml"),
+    yaml("id: alias", "name: *nope", ...TASKS),
+  );
+  const bomb = ["id: bomb", 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+  for (let i = 1; i < 12; i++) {
+    bomb.push(`l${i}: &l${i} [${Array(8).fill(`*l${i - 1}`).join(", ")}]`);
+  }
+  await Deno.writeTextFile(join(dir, "bomb.yaml"), yaml(...bomb, ...TASKS));
+  await Deno.writeFile(
+    join(dir, "latin1.yaml"),
+    new Uint8Array([...new TextEncoder().encode("id: latin1\nname: caf"), 0xe9, 0x0a]),
+  );
+  return [
+    ["alias.yaml:2:7", "YAML alias *nope has no anchor &nope before it"],
+    ["bomb.yaml:7:15", "YAML alias *l4 makes this file's aliases expand to more than"],
+    ["latin1.yaml:2:10", "not valid UTF-8 (byte 0xE9"],
+  ];
+}
+
+Deno.test("loadJobsDir: alias mistakes and non-UTF-8 files are errors of their files; the rest load", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "good.yaml"), yaml("id: good", ...TASKS));
+    const expected = await writeTroublesome(dir);
+    const result = await loadJobsDir(dir);
+    assert.deepEqual(result.jobs.map((j) => j.id), ["good"]);
+    assertErrorList(result, expected.map(([where, part]) => [join(dir, where), part]));
+  });
+});
+
+Deno.test("loadJobsDir: the same in a big folder (parse workers)", async () => {
+  await withTempDir(async (dir) => {
+    const count = 250;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const id = `job_${String(i).padStart(3, "0")}`;
+        return Deno.writeTextFile(join(dir, `${id}.yaml`), yaml(`id: ${id}`, ...TASKS));
+      }),
+    );
+    const expected = await writeTroublesome(dir);
+    const result = await loadJobsDir(dir);
+    assert.equal(result.jobs.length, count);
+    assertErrorList(result, expected.map(([where, part]) => [join(dir, where), part]));
+  });
+});

@@ -298,3 +298,18 @@ Deno.test("errors: job dependency map form rules", () => {
   ]);
   assert.deepEqual(result.jobs.map((j) => j.id), ["b"]);
 });
+
+Deno.test("errors: {{ config.constructor }} is no key of the config (own keys only)", () => {
+  const result = load(yaml(
+    "id: a",
+    "config: {env: prod}",
+    "tasks:",
+    "  - id: t",
+    '    command: "{{ config.constructor }}"',
+    '    args: ["{{ config.toString }}", "{{ config.env }}"]',
+  ));
+  assertErrors(result, [
+    ["job.yaml:5:15", 'unknown config key "constructor"', "(known keys: env)"],
+    ["job.yaml:6:13", 'unknown config key "toString"'],
+  ]);
+});

@@ -1,0 +1,114 @@
+/**
+ * Loading a folder in a worker, for the scheduler's reloads: the files are read and checked,
+ * the checks across files run and the jobs are built in a parse worker (which shares a big
+ * folder with workers of its own), so that the scheduler's thread stays free to fire jobs
+ * and answer the API. Only what cannot cross between threads is done here: parsing each
+ * job's schedule (checked already) into its object.
+ *
+ * The answer comes in slices, one message each, and the next is asked for only after a
+ * turn of this thread's event loop, so timers run between them: decoding a 20,000-task
+ * file in one message stalled this thread 40–80 ms (checking it here: 24 s before the checks
+ * were made linear, 1.5 s after). Now the longest stall of that reload is about 20 ms, most
+ * of it starting the worker (bench/validate_big.ts).
+ *
+ * Needs `--allow-read` for the jobs folder; `deno compile` must `--include` the worker.
+ *
+ * @module
+ */
+
+import { JobsDirError } from "../errors.ts";
+import type { TaskSpec } from "../../core/model.ts";
+import { analyzeFiles, listJobFiles, PARSE_WORKER_URL } from "./files.ts";
+import { loadJobsDir, type LoadResult, settle, type SettledFile, withSchedules } from "./load.ts";
+
+/**
+ * Tasks per message when a worker sends a loaded folder back.
+ *
+ * @default {1000}
+ */
+export const TASKS_PER_MESSAGE = 1000;
+
+/**
+ * One message of a worker's answer to `{ dir }`: a file's outcome (a big job without its
+ * tasks, which follow in slices), the end, or why the folder could not be listed.
+ */
+export type LoadMessage =
+  | { readonly kind: "file"; readonly file: SettledFile }
+  | { readonly kind: "tasks"; readonly index: number; readonly tasks: TaskSpec[] }
+  | { readonly kind: "done" }
+  | { readonly kind: "dirError"; readonly message: string };
+
+/** Loads `dir` (no schedules parsed) as the messages of the answer, in order. */
+export async function loadMessages(dir: string): Promise<LoadMessage[]> {
+  let settled: SettledFile[];
+  try {
+    settled = settle(await analyzeFiles(await listJobFiles(dir)));
+  } catch (err) {
+    if (!(err instanceof JobsDirError)) throw err;
+    return [{ kind: "dirError", message: err.message }];
+  }
+  const messages: LoadMessage[] = [];
+  settled.forEach((file, index) => {
+    const tasks = file.job?.tasks ?? [];
+    if (tasks.length <= TASKS_PER_MESSAGE) {
+      messages.push({ kind: "file", file });
+      return;
+    }
+    messages.push({ kind: "file", file: { ...file, job: { ...file.job!, tasks: [] } } });
+    for (let k = 0; k < tasks.length; k += TASKS_PER_MESSAGE) {
+      messages.push({ kind: "tasks", index, tasks: tasks.slice(k, k + TASKS_PER_MESSAGE) });
+    }
+  });
+  messages.push({ kind: "done" });
+  return messages;
+}
+
+/**
+ * {@link loadJobsDir} in a parse worker, so that this thread's event loop stays free.
+ * Throws JobsDirError as loadJobsDir does; where a worker cannot start or fails, loads here.
+ */
+export async function loadJobsDirOffThread(dir: string): Promise<LoadResult> {
+  let worker: Worker | null = null;
+  let settled: SettledFile[];
+  try {
+    worker = new Worker(PARSE_WORKER_URL.href, { type: "module" });
+    settled = await receive(worker, dir);
+  } catch (err) {
+    if (err instanceof JobsDirError) throw err;
+    return await loadJobsDir(dir);
+  } finally {
+    worker?.terminate();
+  }
+  return withSchedules(settled);
+}
+
+/** Asks `worker` to load `dir` and puts the slices of its answer back together. */
+function receive(worker: Worker, dir: string): Promise<SettledFile[]> {
+  const files: SettledFile[] = [];
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e: MessageEvent<LoadMessage>) => {
+      const message = e.data;
+      switch (message.kind) {
+        case "file":
+          files.push(message.file);
+          break;
+        case "tasks":
+          (files[message.index].job!.tasks as TaskSpec[]).push(...message.tasks);
+          break;
+        case "done":
+          resolve(files);
+          return;
+        case "dirError":
+          reject(new JobsDirError(message.message));
+          return;
+      }
+      // The next slice after a turn of the event loop: due timers run first.
+      setTimeout(() => worker.postMessage({ next: true }), 0);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ dir });
+  });
+}
