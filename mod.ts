@@ -25,19 +25,29 @@ export type {
   CommandSpec,
   ConfigValue,
   CustomTask,
+  ExpectedStatus,
+  HttpMethod,
+  HttpSpec,
   JobDependency,
   JobDependencyCondition,
   JobSpec,
   JobSpec as Job,
+  ParamSpec,
   RetryCondition,
   RetryPolicy,
+  SubJobSpec,
   TaskCondition,
   TaskContext,
   TaskInput,
   TaskOutputs,
   TaskSpec,
 } from "./src/core/model.ts";
-export { NO_RETRY } from "./src/core/model.ts";
+export {
+  DEFAULT_EXPECT_STATUS,
+  DEFAULT_HTTP_METHOD,
+  HTTP_METHODS,
+  NO_RETRY,
+} from "./src/core/model.ts";
 export {
   type AddTaskOptions,
   BuildError,
@@ -45,8 +55,11 @@ export {
   type Dag,
   DagBuilder,
   JobBuilder,
+  JobTaskBuilder,
+  type ParamOptions,
   type Task,
 } from "./src/core/builders.ts";
+export { ParamError, type ParamErrorCode } from "./src/core/params.ts";
 export {
   nextFireTimes,
   parseSchedule,
@@ -105,12 +118,31 @@ export {
 export { Logger, type LogLevel } from "./src/scheduler/log.ts";
 export { RUN_STATUSES, RUN_TRIGGERS, TASK_STATUSES } from "./src/core/statuses.ts";
 export { EventBus, type EventHandler } from "./src/events/bus.ts";
+export {
+  DEFAULT_NOTIFY_ON,
+  DEFAULT_NOTIFY_TIMEOUT_MS,
+  NOTIFY_CHANNELS,
+  NOTIFY_ON,
+  type NotifyChannel,
+  type NotifyOn,
+  type NotifySpec,
+  type NotifyTarget,
+} from "./src/core/notify.ts";
+export {
+  DEFAULT_NOTIFY_WAIT_MS,
+  NOTIFY_ATTEMPTS,
+  NOTIFY_RETRY_DELAYS_MS,
+  type NotifySettings,
+} from "./src/notify/mod.ts";
 export type {
   AttemptLogs,
   EventBase,
   JobCompletedEvent,
   JobSkippedEvent,
   JobStartedEvent,
+  NotificationFailedEvent,
+  NotificationScoped,
+  NotificationSentEvent,
   PetitEvent,
   PetitEventType,
   RunScoped,

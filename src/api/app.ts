@@ -21,7 +21,9 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { schedulerRoutes } from "./routes/scheduler.ts";
-import { DASHBOARD_HTML } from "../ui/dashboard.ts";
+import { attemptRoutes } from "./routes/attempts.ts";
+import { jobNextRoutes } from "./routes/job_next.ts";
+import { uiPage, uiResponse } from "../ui/serve.ts";
 
 export type { ApiDeps } from "./deps.ts";
 
@@ -50,6 +52,10 @@ export function createApp(deps: ApiDeps): Hono {
   // token or not: after CORS, so a refusal of the CORS origin still carries its headers.
   const allowedHosts = deps.allowedHosts === undefined ? [] : deps.allowedHosts;
   app.use("*", requestGuard({ allowedHosts, cors: deps.cors ?? null }));
+  // The web UI's other pages (`/jobs/{id}`, `/runs/{id}`) and its files under `/ui/`, before
+  // the token: they hold no data (the page asks for the token and sends it to the API). Not
+  // API operations, so not in the route table; `/` is, below.
+  app.use("*", async (c, next) => uiResponse(c.req.raw) ?? await next());
   if (deps.token) app.use("*", bearerAuth(deps.token, openPaths(ROUTES)));
   // Bodies last: size-checked and read whole only for requests allowed this far.
   app.use("*", readBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
@@ -59,12 +65,14 @@ export function createApp(deps: ApiDeps): Hono {
   app.route("/", schedulerRoutes(deps));
   app.route("/", jobRoutes(deps));
   app.route("/", runRoutes(deps));
+  app.route("/", jobNextRoutes(deps));
+  app.route("/", attemptRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", metricsRoutes(metrics));
   // Generated from the route table on first use (16–42 ms measured), then kept.
   let doc: OpenApiDocument | undefined;
   app.get(honoPath(ROUTES.openapi), (c) => c.json(doc ??= openApiDocument(ROUTES)));
-  // The dashboard page holds no data: it calls the API above (with the token, if any).
-  app.get(honoPath(ROUTES.dashboard), (c) => c.html(DASHBOARD_HTML));
+  // The web UI's page holds no data: it calls the API above (with the token, if any).
+  app.get(honoPath(ROUTES.dashboard), (c) => uiPage(c.req.raw));
   return app;
 }

@@ -16,6 +16,7 @@ import type {
   RunListView,
   SchedulerStateView,
   StartedRunView,
+  TaskLogsView,
 } from "../core/views.ts";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./deps.ts";
 
@@ -236,9 +237,14 @@ export class ApiClient {
     return this.request("GET", `/api/jobs/${encodeURIComponent(id)}`);
   }
 
-  /** `POST /api/jobs/{id}/trigger`. */
-  trigger(id: string, force = false): Promise<StartedRunView> {
-    return this.request("POST", `/api/jobs/${encodeURIComponent(id)}/trigger`, { force });
+  /** `POST /api/jobs/{id}/trigger`, with values of the job's params when given. */
+  trigger(
+    id: string,
+    force = false,
+    params?: Readonly<Record<string, string>>,
+  ): Promise<StartedRunView> {
+    const body = params && Object.keys(params).length > 0 ? { force, params } : { force };
+    return this.request("POST", `/api/jobs/${encodeURIComponent(id)}/trigger`, body);
   }
 
   /** `GET /api/runs/{id}`: the run with its tasks. */
@@ -255,6 +261,111 @@ export class ApiClient {
     const qs = params.size ? `?${params}` : "";
     return this.request("GET", `/api/runs${qs}`);
   }
+
+  /** `GET /api/jobs/{id}/runs?limit=&status=`: runs of one job, newest first. */
+  jobRuns(id: string, query: { status?: string; limit?: number } = {}): Promise<RunListView> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.size ? `?${params}` : "";
+    return this.request("GET", `/api/jobs/${encodeURIComponent(id)}/runs${qs}`);
+  }
+
+  /** `POST /api/scheduler/pause`: the new state. */
+  pause(): Promise<SchedulerStateView> {
+    return this.request("POST", "/api/scheduler/pause");
+  }
+
+  /** `POST /api/scheduler/resume`: the new state. */
+  resume(): Promise<SchedulerStateView> {
+    return this.request("POST", "/api/scheduler/resume");
+  }
+
+  /** `GET /api/runs/{id}/tasks/{task}/logs?format=json`: one attempt (default the last). */
+  taskLogs(runId: string, taskId: string, attempt?: number): Promise<TaskLogsView> {
+    const query = new URLSearchParams({ format: "json" });
+    if (attempt !== undefined) query.set("attempt", String(attempt));
+    return this.request("GET", logsPath(runId, taskId, query));
+  }
+
+  /**
+   * `GET /api/events` as a stream: the response, whose body the caller reads (see
+   * `tui/sse.ts`) until `signal` aborts it. `lastEventId` replays the stored events after
+   * it first (`Last-Event-ID`).
+   */
+  events(lastEventId: number | null, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (lastEventId !== null) headers["Last-Event-ID"] = String(lastEventId);
+    return this.stream("/api/events", signal, headers);
+  }
+
+  /**
+   * `GET /api/runs/{id}/tasks/{task}/logs?follow=true` as a stream of `line` events, then
+   * `end`. A server without the follow stream answers 400 (unknown parameter), or a
+   * response that is not `text/event-stream`: the caller checks the content type.
+   */
+  followTaskLogs(runId: string, taskId: string, signal: AbortSignal): Promise<Response> {
+    return this.stream(logsPath(runId, taskId, new URLSearchParams({ follow: "true" })), signal);
+  }
+
+  /**
+   * `GET path` asking for `text/event-stream`: the response once its headers arrived
+   * (within the timeout), its body unread. The body is not timed: `signal` ends it. Errors
+   * throw as for {@link request}.
+   */
+  async stream(
+    path: string,
+    signal: AbortSignal,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "text/event-stream", ...extraHeaders };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    const timer = setTimeout(
+      () => abort.abort(new DOMException("timed out", "TimeoutError")),
+      this.#timeoutMs,
+    );
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, {
+        headers,
+        signal: abort.signal,
+        ...(this.#http ? { client: this.#http } : {}),
+      });
+    } catch (err) {
+      signal.removeEventListener("abort", onAbort);
+      if (signal.aborted) throw err;
+      throw this.#unreachable(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.ok) {
+      signal.removeEventListener("abort", onAbort);
+      const text = await res.text().catch(() => "");
+      let e: Partial<ErrorBody> | null = null;
+      try {
+        e = text ? JSON.parse(text) : null;
+      } catch {
+        // Not JSON: reported with the status.
+      }
+      const message = typeof e?.error === "string"
+        ? e.error
+        : `HTTP ${res.status} ${res.statusText}`.trim();
+      throw new ApiRequestError(res.status, typeof e?.code === "string" ? e.code : null, message);
+    }
+    return res;
+  }
+}
+
+/**
+ * The path of a task's logs: `GET /api/runs/{id}/tasks/{task}/logs` with `query` (no `?`
+ * when empty).
+ */
+function logsPath(runId: string, taskId: string, query: URLSearchParams): string {
+  const qs = query.size ? `?${query}` : "";
+  return `/api/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/logs${qs}`;
 }
 
 /** A fetch client that trusts the CA file too; throws {@link ApiTlsError} when it cannot. */

@@ -53,6 +53,8 @@ export function errorResponse(c: Context, code: ErrorCode, message: string): Res
 /** Maps a scheduler refusal to its HTTP error. */
 export function refusalError(err: TriggerRefusedError): ApiError {
   switch (err.code) {
+    case "bad_params":
+      return new ApiError("BAD_REQUEST", err.message);
     case "not_found":
       return new ApiError("NOT_FOUND", err.message);
     case "limit":

@@ -22,6 +22,18 @@ import { cursorParam, intParam } from "./validation.ts";
  */
 export const MAX_RUN_PAGE = 1000;
 
+/**
+ * Fire times `GET /api/jobs/{id}/next` lists when `count` is not given.
+ * @default 5
+ */
+export const DEFAULT_NEXT_FIRES = 5;
+
+/**
+ * Most fire times one `GET /api/jobs/{id}/next` lists.
+ * @default 100
+ */
+export const MAX_NEXT_FIRES = 100;
+
 /** Most attempts a task can be asked for by number (`attempt` of the logs). */
 const MAX_ATTEMPT = 1_000_000;
 
@@ -48,6 +60,7 @@ export const runsQuerySchema = z.strictObject({
 const BAD_RUN_LIST = "invalid parameter, such as a cursor that is not a next_cursor";
 const LIMIT = "max_concurrency or --max-jobs reached";
 const text = (description: string) => z.string().meta({ description });
+const fields = (schema: z.ZodObject) => Object.keys(schema.shape).join(", ");
 
 /** The routes, by operation id. */
 export const ROUTES = defineRoutes({
@@ -144,13 +157,17 @@ export const ROUTES = defineRoutes({
         default: false,
         description: "run even if a job dependency is not satisfied",
       }),
+      params: z.record(z.string(), z.string()).optional().meta({
+        description: "values of the job's params by name; the others get their defaults",
+      }),
     }),
     ok: {
       description: "run started",
       content: { "application/json": views.StartedRunViewSchema },
     },
     errors: {
-      400: "invalid body",
+      400: "invalid body; a param the job does not take, a required param without a value, " +
+        "or a value that does not match its pattern (the message names the param)",
       404: "unknown job",
       409: "a job dependency is not satisfied, or the scheduler is stopping",
       429: LIMIT,
@@ -175,6 +192,26 @@ export const ROUTES = defineRoutes({
     params: idOf("job"),
     ok: { description: "the job", content: { "application/json": views.JobViewSchema } },
     errors: { 404: "unknown job" },
+  },
+  jobNext: {
+    method: "get",
+    path: "/api/jobs/{id}/next",
+    summary: "The next fire times of a job's schedule (as `pt next --json`)",
+    tag: "jobs",
+    auth: true,
+    params: idOf("job"),
+    query: z.strictObject({
+      count: intParam(1, MAX_NEXT_FIRES).optional().meta({
+        description: "how many fire times",
+        default: DEFAULT_NEXT_FIRES,
+      }),
+    }),
+    ok: {
+      description: "fire times from now on (empty when the job has no schedule), whether " +
+        "or not the job is enabled",
+      content: { "application/json": views.NextFiresViewSchema },
+    },
+    errors: { 400: "invalid count", 404: "unknown job" },
   },
   listRuns: {
     method: "get",
@@ -208,33 +245,63 @@ export const ROUTES = defineRoutes({
     ok: { description: "tasks", content: { "application/json": views.TaskListViewSchema } },
     errors: { 404: "unknown run" },
   },
+  listRunAttempts: {
+    method: "get",
+    path: "/api/runs/{id}/attempts",
+    summary: "Attempts of a run's tasks, without their output, oldest first",
+    tag: "runs",
+    auth: true,
+    params: idOf("run"),
+    ok: {
+      description: "attempts; a running one has `ended_at` null",
+      content: { "application/json": views.AttemptListViewSchema },
+    },
+    errors: { 404: "unknown run" },
+  },
   taskLogs: {
     method: "get",
     path: "/api/runs/{id}/tasks/{task}/logs",
-    summary: "stdout and stderr of one attempt of a task (default: the last)",
+    summary: "stdout and stderr of a task's attempt (default: the last), or followed live",
+    description: "A running attempt answers its output so far (`running: true`), read from " +
+      "the capture of the `pt run` that runs it. With `follow=true` the answer is an event " +
+      "stream from the start of the attempt: its lines so far, then the new ones as they come, " +
+      "an `end` event when it ends, the next attempt's if it is retried, and the stream closes " +
+      "once the task is final. A finished task replays its stored attempts, then closes. " +
+      "`: heartbeat` comments keep an idle stream open.",
     tag: "runs",
     auth: true,
     params: idOf("run").extend({ task: z.string().meta({ description: "task id" }) }),
     query: z.strictObject({
       attempt: intParam(1, MAX_ATTEMPT).optional().meta({
-        description: "attempt number (1-based); default the last",
+        description: "attempt number (1-based); default the last. With `follow`: the first " +
+          "attempt streamed (default all)",
       }),
       format: z.enum(["text", "json"]).optional().meta({
         description: "`text` (default) or `json`; `Accept: application/json` also selects JSON",
       }),
+      follow: z.enum(["true", "false"]).optional().meta({
+        description: "`true`: stream the task's lines as server-sent events until it is final",
+        default: "false",
+      }),
     }),
     ok: {
-      description: "the attempt's logs",
+      description: "the attempt's logs, or with `follow=true` the event stream",
       content: {
         "text/plain": text(
           "stdout then stderr, each under a `==> task (attempt n) stream <==` line",
         ),
         "application/json": views.TaskLogsViewSchema,
+        "text/event-stream": text(
+          `\`event: line\` per line, data {${fields(views.LogLineEventSchema)}}; ` +
+            `\`event: end\` per attempt, data {${fields(views.LogEndEventSchema)}}`,
+        ),
       },
     },
     errors: {
       400: "invalid parameter",
       404: "unknown run, task or attempt, or the task has not started",
+      409: "`follow` of a run that runs in another process (`pt trigger`): its attempts' " +
+        "logs are stored as they end",
     },
   },
   cancelRun: {
@@ -295,10 +362,13 @@ export const ROUTES = defineRoutes({
   dashboard: {
     method: "get",
     path: "/",
-    summary: "The dashboard: an HTML page that uses this API (open without a token)",
+    summary: "The web UI: an HTML page that uses this API (open without a token)",
     tag: "system",
     auth: false,
-    ok: { description: "dashboard", content: { "text/html": text("the page") } },
+    ok: {
+      description: "the web UI's page; `/jobs/{id}` and `/runs/{id}` serve the same page",
+      content: { "text/html": text("the page") },
+    },
   },
   metrics: {
     method: "get",

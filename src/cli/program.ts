@@ -15,6 +15,7 @@ import { registerRun } from "./commands/run.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerStatus } from "./commands/status.ts";
 import { registerTrigger } from "./commands/trigger.ts";
+import { registerTui } from "./commands/tui.ts";
 import { registerValidate } from "./commands/validate.ts";
 import { registerWhy } from "./commands/why.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ExitCode, UsageError } from "./output.ts";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerRetry(program);
   registerWhy(program);
   registerStatus(program);
+  registerTui(program);
   for (const cmd of program.commands) cmd.helpOption("-h, --help", "show help");
   return program;
 }

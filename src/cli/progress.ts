@@ -51,5 +51,10 @@ export function describeEvent(e: PetitEvent): string | null {
       return "scheduler paused";
     case "scheduler_resumed":
       return "scheduler resumed";
+    case "notification_sent":
+      return `notification sent: ${e.channel} ${e.target}`;
+    case "notification_failed":
+      return `notification failed: ${e.channel} ${e.target} (attempt ${e.attempt}): ${e.error}` +
+        (e.retry_in_ms === null ? "; giving up" : `; retrying in ${formatDuration(e.retry_in_ms)}`);
   }
 }

@@ -8,6 +8,9 @@
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import type { NotifySpec } from "../core/notify.ts";
+import { buildNotify } from "./notify.ts";
+import { NotifyEntrySchema } from "./schema.ts";
 
 const ConfigFileSchema = z.strictObject({
   storage: z.strictObject({
@@ -35,10 +38,19 @@ const ConfigFileSchema = z.strictObject({
     // Deno arms one timer per slot instead of ticking.
     tick_interval: z.number().positive().optional(),
   }).optional(),
+  // `[[notify.default]]` entries: the notifications of every job without its own `notify:`.
+  notify: z.strictObject({
+    default: z.array(NotifyEntrySchema).optional(),
+  }).optional(),
 });
 
 /** The content of a config file. */
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The notifications of jobs that have no `notify:` of their own (`[[notify.default]]`). */
+export function notifyDefaults(file: ConfigFile): NotifySpec[] {
+  return (file.notify?.default ?? []).map(buildNotify);
+}
 
 /** A config file that is missing (when named explicitly) or invalid. */
 export class SettingsError extends Error {

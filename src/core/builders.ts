@@ -1,11 +1,13 @@
 /**
- * Building jobs in TypeScript: `DagBuilder`, `CommandTaskBuilder` and `JobBuilder` produce the
- * same model the YAML loader does, so TypeScript tasks and command tasks mix in one DAG.
+ * Building jobs in TypeScript: `DagBuilder`, `CommandTaskBuilder`, `JobTaskBuilder` (sub-job
+ * tasks) and `JobBuilder` produce the same model the YAML loader does, so TypeScript tasks,
+ * command tasks and sub-job tasks mix in one DAG.
  *
  * @module
  */
 
 import { findCycle } from "./graph.ts";
+import { paramPattern } from "./params.ts";
 import { parseSchedule, type Schedule } from "../schedule/schedule.ts";
 import {
   type CatchupPolicy,
@@ -17,6 +19,8 @@ import {
   type JobDependency,
   type JobSpec,
   NO_RETRY,
+  PARAM_NAME_PATTERN,
+  type ParamSpec,
   type RetryPolicy,
   type TaskCondition,
   type TaskContext,
@@ -144,6 +148,7 @@ export class CommandTaskBuilder {
   #spec: CommandSpec;
   #timeoutMs: number | null = null;
   #retry: RetryPolicy = NO_RETRY;
+  #envFile: string | null = null;
 
   /** A task `id` running `command`. */
   constructor(id: string, command: string) {
@@ -177,6 +182,15 @@ export class CommandTaskBuilder {
     return this;
   }
 
+  /**
+   * A `KEY=VALUE` file read when the task starts (relative to the current folder); its values
+   * sit between the job's environment and the task's.
+   */
+  envFile(path: string): this {
+    this.#envFile = path;
+    return this;
+  }
+
   /** Timeout of one attempt in milliseconds. */
   timeout(ms: number): this {
     this.#timeoutMs = ms;
@@ -200,8 +214,63 @@ export class CommandTaskBuilder {
       timeoutMs: this.#timeoutMs,
       command: this.#spec,
       custom: null,
+      ...(this.#envFile !== null ? { envFile: this.#envFile } : {}),
     };
   }
+}
+
+/**
+ * Builds a sub-job task: it runs another job (loaded in the same scheduler) as a child run and
+ * completes when the child completes. The child's run id is its output `run_id`.
+ */
+export class JobTaskBuilder {
+  readonly #id: string;
+  readonly #jobId: string;
+  #params: Record<string, string> = {};
+  #timeoutMs: number | null = null;
+
+  /** A task `id` running job `jobId`. */
+  constructor(id: string, jobId: string) {
+    this.#id = id;
+    this.#jobId = jobId;
+  }
+
+  /** Values of the child job's params (templates such as `{{ params.day }}` are rendered). */
+  params(values: Record<string, string>): this {
+    this.#params = { ...this.#params, ...values };
+    return this;
+  }
+
+  /** Timeout in milliseconds: past it, the child run is cancelled and the task fails. */
+  timeout(ms: number): this {
+    this.#timeoutMs = ms;
+    return this;
+  }
+
+  /** The task. */
+  build(): TaskSpec {
+    return {
+      id: this.#id,
+      name: this.#id,
+      dependsOn: [],
+      condition: "all_success",
+      retry: NO_RETRY,
+      timeoutMs: this.#timeoutMs,
+      command: null,
+      custom: null,
+      job: { jobId: this.#jobId, params: { ...this.#params } },
+    };
+  }
+}
+
+/** A param of a job built in code (see {@link JobBuilder.withParam}). */
+export interface ParamOptions {
+  /** The value when none is given; without one, the param is required for manual runs. */
+  readonly default?: string;
+  /** Free text. */
+  readonly description?: string;
+  /** A regular expression the whole value must match. */
+  readonly pattern?: string;
 }
 
 /** Builds a job from a DAG. */
@@ -267,6 +336,47 @@ export class JobBuilder {
    */
   withCatchup(policy: CatchupPolicy, limit: number = DEFAULT_CATCHUP_LIMIT): this {
     this.#job = { ...this.#job, catchup: policy, catchupLimit: limit };
+    return this;
+  }
+
+  /**
+   * Adds a param given when the job is triggered: `{{ params.NAME }}` in templates and
+   * `PETIT_PARAM_<NAME>` in every task. Throws BuildError for a bad name or pattern.
+   */
+  withParam(name: string, options: ParamOptions = {}): this {
+    if (!PARAM_NAME_PATTERN.test(name)) {
+      throw new BuildError(
+        `param name "${name}" must start with a letter or "_" and hold only letters, digits ` +
+          `and "_"`,
+      );
+    }
+    if (options.pattern !== undefined) {
+      try {
+        paramPattern(options.pattern);
+      } catch (err) {
+        throw new BuildError(`param "${name}": not a valid regular expression: ${err}`);
+      }
+    }
+    const param: ParamSpec = {
+      name,
+      default: options.default ?? null,
+      description: options.description ?? null,
+      pattern: options.pattern ?? null,
+    };
+    const others = (this.#job.params ?? []).filter((p) => p.name !== name);
+    this.#job = { ...this.#job, params: [...others, param] };
+    return this;
+  }
+
+  /** A `KEY=VALUE` file read when a run starts, below the job's environment. */
+  withEnvFile(path: string): this {
+    this.#job = { ...this.#job, envFile: path };
+    return this;
+  }
+
+  /** Names of environment variables whose values are shown as `***` in logs and errors. */
+  withSecrets(names: readonly string[]): this {
+    this.#job = { ...this.#job, secrets: [...new Set([...(this.#job.secrets ?? []), ...names])] };
     return this;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { Schedule } from "../schedule/schedule.ts";
+import type { NotifySpec } from "./notify.ts";
 
 /** Job and task ids: safe in file names, URLs and environment variable names. */
 export const ID_PATTERN: RegExp = /^[A-Za-z0-9_.-]+$/;
@@ -60,6 +61,43 @@ export interface CommandSpec {
   readonly environment: Readonly<Record<string, string>>;
 }
 
+/** Methods an HTTP task may send. */
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** The method of an HTTP task. */
+export type HttpMethod = typeof HTTP_METHODS[number];
+
+/**
+ * The method of an HTTP task that sets none.
+ *
+ * @default {"GET"}
+ */
+export const DEFAULT_HTTP_METHOD: HttpMethod = "GET";
+
+/** A response status an HTTP task accepts: a code such as `404`, or a class such as `"2xx"`. */
+export type ExpectedStatus = number | `${1 | 2 | 3 | 4 | 5}xx`;
+
+/**
+ * The statuses an HTTP task accepts when it sets no `expect_status`.
+ *
+ * @default {["2xx"]}
+ */
+export const DEFAULT_EXPECT_STATUS: readonly ExpectedStatus[] = Object.freeze(["2xx"] as const);
+
+/** A task that sends one HTTP request. `url`, header values and `body` may hold templates. */
+export interface HttpSpec {
+  /** The URL (http or https once rendered). */
+  readonly url: string;
+  /** The method ({@link DEFAULT_HTTP_METHOD} when not set). */
+  readonly method: HttpMethod;
+  /** Request headers by name. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Request body, or null for none (never with GET or HEAD). */
+  readonly body: string | null;
+  /** Statuses that count as success ({@link DEFAULT_EXPECT_STATUS} when not set). */
+  readonly expectStatus: readonly ExpectedStatus[];
+}
+
 /** One node of a job's DAG. */
 export interface TaskSpec {
   /** Unique id. */
@@ -76,8 +114,23 @@ export interface TaskSpec {
   readonly timeoutMs: number | null;
   /** What the task does: a program (from YAML or CommandTaskBuilder)... */
   readonly command: CommandSpec | null;
-  /** ...or TypeScript code (library users). Exactly one of the two is set. */
+  /** ...or TypeScript code (library users)... */
   readonly custom: CustomTask | null;
+  /**
+   * ...or an HTTP request (`type: http`). Exactly one of the three is set; tasks built without
+   * this field are not HTTP tasks.
+   */
+  readonly http?: HttpSpec | null;
+  /**
+   * ...or a run of another job, awaited as a child run (`type: job`). Tasks built without this
+   * field are not sub-job tasks.
+   */
+  readonly job?: SubJobSpec | null;
+  /**
+   * A `KEY=VALUE` file read when the task starts (absolute, or relative to the current folder);
+   * its values sit between the job's `environment` and the task's. Null or absent: none.
+   */
+  readonly envFile?: string | null;
 }
 
 /** Outputs a task publishes for its downstream tasks. */
@@ -156,6 +209,32 @@ export const DEFAULT_CATCHUP_LIMIT = 10;
 /** Scalar values allowed in a job's `config` map. */
 export type ConfigValue = string | number | boolean | null;
 
+/**
+ * Names of trigger-time parameters: a letter or `_`, then letters, digits and `_`, so that
+ * `{{ params.NAME }}` and `PETIT_PARAM_<NAME>` hold them as written.
+ */
+export const PARAM_NAME_PATTERN: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A parameter a job takes when it is triggered (`params:` of a job file). */
+export interface ParamSpec {
+  /** The name, matching {@link PARAM_NAME_PATTERN}. */
+  readonly name: string;
+  /** The value when none is given; null makes the parameter required for manual runs. */
+  readonly default: string | null;
+  /** Free text. */
+  readonly description: string | null;
+  /** A regular expression (source text) the whole value must match, or null. */
+  readonly pattern: string | null;
+}
+
+/** What a sub-job task (`type: job`) runs: another job, with values for its parameters. */
+export interface SubJobSpec {
+  /** The job run as the child. */
+  readonly jobId: string;
+  /** Values of the child's parameters; they may hold `{{ … }}` templates. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
 /** A job as loaded from one YAML file. */
 export interface JobSpec {
   /** Unique id. */
@@ -184,4 +263,18 @@ export interface JobSpec {
   readonly tasks: readonly TaskSpec[];
   /** Absolute path of the file the job came from (empty for jobs built in code). */
   readonly file: string;
+  /** Parameters given when the job is triggered, in file order. Absent: none. */
+  readonly params?: readonly ParamSpec[];
+  /**
+   * A `KEY=VALUE` file read when a run starts (absolute, or relative to the current folder);
+   * its values are the bottom of the job's own layers, below `environment`. Null or absent: none.
+   */
+  readonly envFile?: string | null;
+  /** Names of environment variables whose values are masked (`***`) in logs and errors. */
+  readonly secrets?: readonly string[];
+  /**
+   * Notifications sent when a run ends. Absent: the config file's defaults (`[notify]`);
+   * given (even empty), they replace the defaults.
+   */
+  readonly notify?: readonly NotifySpec[];
 }

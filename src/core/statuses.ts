@@ -51,15 +51,19 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** {@link TASK_STATUSES} as a zod enum. */
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
 
-/** Everything that starts a run: its schedule, `pt trigger`, the API, or a retry. */
-export const RUN_TRIGGERS = ["schedule", "manual", "api", "retry"] as const;
+/**
+ * Everything that starts a run: its schedule, `pt trigger`, the API, a retry, or a sub-job task
+ * of another run (`parent`).
+ */
+export const RUN_TRIGGERS = ["schedule", "manual", "api", "retry", "parent"] as const;
 
 /** What started a run. */
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /** {@link RUN_TRIGGERS} as a zod enum. */
 export const RunTriggerSchema = z.enum(RUN_TRIGGERS).meta({
-  description: "what started the run: its schedule, `pt trigger`, the API, or a retry",
+  description: "what started the run: its schedule, `pt trigger`, the API, a retry, or a " +
+    "sub-job task of another run (`parent`, see `parent_run_id`)",
 });
 
 /** When a task runs, judged on its direct dependencies (`TaskCondition` of the model). */

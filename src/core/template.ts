@@ -1,8 +1,8 @@
 /**
- * `{{ … }}` templates in task fields: `config.KEY`, `tasks.ID.stdout`, `tasks.ID.exit_code`,
- * `tasks.ID.outputs.KEY`, `job.id`, `run.id`. Only expressions whose first word is one of
- * `config`, `tasks`, `job`, `run` are Petit's; anything else (`{{.Names}}` for docker, say)
- * is left as written.
+ * `{{ … }}` templates in task fields: `config.KEY`, `params.NAME`, `tasks.ID.stdout`,
+ * `tasks.ID.exit_code`, `tasks.ID.outputs.KEY`, `job.id`, `run.id`. Only expressions whose
+ * first word is one of `config`, `params`, `tasks`, `job`, `run` are Petit's; anything else
+ * (`{{.Names}}` for docker, say) is left as written.
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -20,6 +20,7 @@
 /** A parsed template reference. */
 export type TemplateRef =
   | { readonly kind: "config"; readonly key: string }
+  | { readonly kind: "param"; readonly name: string }
   | { readonly kind: "stdout"; readonly taskId: string }
   | { readonly kind: "exit_code"; readonly taskId: string }
   | { readonly kind: "output"; readonly taskId: string; readonly key: string }
@@ -40,7 +41,7 @@ export interface TemplatePart {
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const ROOTS = new Set(["config", "tasks", "job", "run"]);
+const ROOTS = new Set(["config", "params", "tasks", "job", "run"]);
 
 /** Finds Petit's template references in a string (others are ignored). */
 export function scanTemplate(text: string): TemplatePart[] {
@@ -67,13 +68,15 @@ export function scanTemplate(text: string): TemplatePart[] {
 function parseExpression(expression: string): TemplateRef | string {
   const words = expression.split(".");
   const bad =
-    `unknown template "{{ ${expression} }}" (use config.KEY, tasks.ID.stdout, tasks.ID.exit_code, ` +
-    `tasks.ID.outputs.KEY, job.id or run.id)`;
+    `unknown template "{{ ${expression} }}" (use config.KEY, params.NAME, tasks.ID.stdout, ` +
+    `tasks.ID.exit_code, tasks.ID.outputs.KEY, job.id or run.id)`;
   switch (words[0]) {
     case "config":
       return words.length >= 2 && words[1] !== ""
         ? { kind: "config", key: words.slice(1).join(".") }
         : bad;
+    case "params":
+      return words.length === 2 && words[1] !== "" ? { kind: "param", name: words[1] } : bad;
     case "job":
       return expression === "job.id" ? { kind: "job_id" } : bad;
     case "run":
@@ -103,6 +106,8 @@ export interface TemplateContext {
   readonly jobId: string;
   readonly runId: string;
   readonly config: Readonly<Record<string, unknown>>;
+  /** The run's parameters (`{{ params.NAME }}`); none when absent. */
+  readonly params?: Readonly<Record<string, string>>;
   /** Finished upstream tasks. */
   readonly tasks: ReadonlyMap<string, {
     readonly stdout: string;
@@ -134,6 +139,9 @@ function resolve(ref: TemplateRef, ctx: TemplateContext): string {
       const value = ctx.config[ref.key];
       return value === null || value === undefined ? "" : String(value);
     }
+    case "param":
+      // Own keys only: `{{ params.constructor }}` names no parameter.
+      return ctx.params && Object.hasOwn(ctx.params, ref.name) ? ctx.params[ref.name] : "";
     case "job_id":
       return ctx.jobId;
     case "run_id":

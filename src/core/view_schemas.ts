@@ -79,14 +79,35 @@ export const RunViewSchema = z.strictObject({
     description: "the schedule slot (epoch ms), or null for manual runs",
   }),
   retry_of: z.string().nullable().meta({ description: "for retries: the run retried" }),
+  params: z.record(z.string(), z.string()).meta({
+    description: "the params the run was triggered with (defaults filled in); {} when none",
+  }),
+  parent_run_id: z.string().nullable().meta({
+    description: "for runs started by a sub-job task (trigger `parent`): the run of that task",
+  }),
 }).meta({ description: "one run of a job" });
 
-/** `GET /api/jobs/{id}`: the listed view plus the last run, tasks and job dependencies. */
+/** A param of a job as served by `GET /api/jobs/{id}` (`params:` of the job file). */
+export const JobParamViewSchema = z.strictObject({
+  name: z.string(),
+  default: z.string().nullable().meta({
+    description: "the value when none is given; null: required for manual runs",
+  }),
+  description: z.string().nullable(),
+  pattern: z.string().nullable().meta({
+    description: "regular expression the whole value must match, or null",
+  }),
+});
+
+/** `GET /api/jobs/{id}`: the listed view plus the last run, tasks, job dependencies, params. */
 export const JobDetailViewSchema = JobViewSchema.extend({
   last_run: RunViewSchema.nullable().meta({ description: "the newest run of the job, or null" }),
   tasks: z.array(JobTaskViewSchema),
   depends_on: z.array(JobDependencyViewSchema),
-}).meta({ description: "a job with its last run, tasks and job dependencies" });
+  params: z.array(JobParamViewSchema).meta({
+    description: "the params a trigger may give, in file order",
+  }),
+}).meta({ description: "a job with its last run, tasks, job dependencies and params" });
 
 /** A page of runs as served by `pt runs --json` and the API's run listings. */
 export const RunListViewSchema = z.strictObject({
@@ -137,7 +158,39 @@ export const AttemptLogViewSchema = z.strictObject({
 /** `GET /api/runs/{id}/tasks/{task}/logs` as JSON: one attempt and how many there are. */
 export const TaskLogsViewSchema = AttemptLogViewSchema.extend({
   attempts: count.meta({ description: "attempts the task has made" }),
+  running: z.boolean().meta({
+    description: "the attempt is still running: its output so far, read from the capture of " +
+      "the process that runs it (`ended_at`, `exit_code` and `error` are null)",
+  }),
 }).meta({ description: "one attempt's output" });
+
+/** How one attempt ended: the attempt's own outcome (a failed attempt may be retried). */
+export const AttemptEndStatusSchema = TaskStatusSchema.extract([
+  "completed",
+  "failed",
+  "cancelled",
+]);
+
+/** `event: line` of a followed task log: one line of output. */
+export const LogLineEventSchema = z.strictObject({
+  stream: z.enum(["stdout", "stderr"]),
+  line: z.string().meta({
+    description: "the line without its newline (lines over 64 KiB are cut there)",
+  }),
+  attempt: z.int().min(1).meta({ description: "the attempt that printed it (1-based)" }),
+}).meta({ description: "one line of a task's output" });
+
+/** `event: end` of a followed task log: an attempt ended. */
+export const LogEndEventSchema = z.strictObject({
+  attempt: z.int().min(1).meta({ description: "the attempt that ended (1-based)" }),
+  status: AttemptEndStatusSchema,
+  exit_code: exitCode,
+  error: failure,
+  dropped_bytes: count.meta({
+    description: "bytes of output past the 1 MiB kept per stream: counted, neither kept nor " +
+      "streamed (stdout and stderr together)",
+  }),
+}).meta({ description: "the end of one attempt" });
 
 /** `POST /api/jobs/{id}/trigger`: the run started. */
 export const StartedRunViewSchema = z.strictObject({
@@ -190,3 +243,23 @@ export const ErrorBodySchema = z.strictObject({
   error: z.string().meta({ description: "what went wrong, for people" }),
   code: ErrorCodeSchema.meta({ description: "what went wrong, for programs" }),
 });
+
+/** `GET /api/jobs/{id}/next` and `pt next --json`: the next fire times of a job. */
+export const NextFiresViewSchema = z.strictObject({
+  job_id: z.string(),
+  next: z.array(epochMs).meta({
+    description: "the next fire times of the schedule, in order; empty without a schedule",
+  }),
+}).meta({ description: "next fire times of a job" });
+
+/** One attempt of a task without its output: times, result and log sizes. */
+export const AttemptViewSchema = AttemptLogViewSchema.omit({ stdout: true, stderr: true })
+  .meta({
+    description: "one attempt of a task, without its output (`ended_at` null while it runs)",
+  });
+
+/** `GET /api/runs/{id}/attempts`: the attempts of a run's tasks, oldest first. */
+export const AttemptListViewSchema = z.strictObject({
+  attempts: z.array(AttemptViewSchema),
+  count,
+}).meta({ description: "attempts of a run, oldest first" });

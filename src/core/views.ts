@@ -13,7 +13,9 @@
 import type { z } from "zod";
 import type { JobSpec } from "./model.ts";
 import type {
+  AttemptListViewSchema,
   AttemptLogViewSchema,
+  AttemptViewSchema,
   CancelViewSchema,
   ErrorBodySchema,
   ErrorCodeSchema,
@@ -23,6 +25,9 @@ import type {
   JobListViewSchema,
   JobTaskViewSchema,
   JobViewSchema,
+  LogEndEventSchema,
+  LogLineEventSchema,
+  NextFiresViewSchema,
   RetryViewSchema,
   RunDetailViewSchema,
   RunListViewSchema,
@@ -58,6 +63,10 @@ export type RunDetailView = z.output<typeof RunDetailViewSchema>;
 export type AttemptLogView = z.output<typeof AttemptLogViewSchema>;
 /** `GET /api/runs/{id}/tasks/{task}/logs` as JSON: one attempt and how many there are. */
 export type TaskLogsView = z.output<typeof TaskLogsViewSchema>;
+/** `event: line` of a followed task log. */
+export type LogLineEvent = z.output<typeof LogLineEventSchema>;
+/** `event: end` of a followed task log. */
+export type LogEndEvent = z.output<typeof LogEndEventSchema>;
 /** `POST /api/jobs/{id}/trigger` answer. */
 export type StartedRunView = z.output<typeof StartedRunViewSchema>;
 /** `POST /api/runs/{id}/retry` answer. */
@@ -73,8 +82,13 @@ export type ErrorCode = z.output<typeof ErrorCodeSchema>;
 /** The body of every API error. */
 export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
-/** What {@link runView} reads of a run: a stored run record fits. */
-export type RunInput = RunView;
+/**
+ * What {@link runView} reads of a run: a stored run record fits (its `params` and
+ * `parent_run_id` may be absent: none).
+ */
+export type RunInput =
+  & Omit<RunView, "params" | "parent_run_id">
+  & { readonly params?: RunView["params"]; readonly parent_run_id?: string | null };
 /** What {@link taskRunView} reads of a task of a run: a stored task record fits. */
 export type TaskRunInput = TaskRunView;
 
@@ -122,6 +136,8 @@ export function runView(run: RunInput): RunView {
     reason: run.reason,
     scheduled_for: run.scheduled_for,
     retry_of: run.retry_of,
+    params: { ...run.params },
+    parent_run_id: run.parent_run_id ?? null,
   };
 }
 
@@ -173,5 +189,58 @@ export function attemptLogView(a: AttemptLogView): AttemptLogView {
     stderr_truncated: a.stderr_truncated,
     stdout_bytes: a.stdout_bytes,
     stderr_bytes: a.stderr_bytes,
+  };
+}
+
+/** The next fire times of a job (`GET /api/jobs/{id}/next`). */
+export type NextFiresView = z.output<typeof NextFiresViewSchema>;
+/** One attempt without its output. */
+export type AttemptView = z.output<typeof AttemptViewSchema>;
+/** `{attempts, count}`: the attempts of a run. */
+export type AttemptListView = z.output<typeof AttemptListViewSchema>;
+
+/** Builds the served view of an attempt without its output (a stored attempt fits). */
+export function attemptView(a: AttemptLogView): AttemptView {
+  const { stdout: _stdout, stderr: _stderr, ...rest } = attemptLogView(a);
+  return rest;
+}
+
+/** What {@link droppedBytes} reads: an attempt's kept text and byte counts. */
+export type CapturedText = Pick<
+  AttemptLogView,
+  "stdout" | "stderr" | "stdout_truncated" | "stderr_truncated" | "stdout_bytes" | "stderr_bytes"
+>;
+
+/** Bytes of output produced past what was kept, stdout and stderr together. */
+export function droppedBytes(logs: CapturedText): number {
+  let dropped = 0;
+  for (const stream of ["stdout", "stderr"] as const) {
+    // Only a truncated stream pays for encoding its (up to 1 MiB of) text.
+    if (logs[`${stream}_truncated`]) {
+      dropped += logs[`${stream}_bytes`] - new TextEncoder().encode(logs[stream]).length;
+    }
+  }
+  return Math.max(0, dropped);
+}
+
+/**
+ * The `end` event of a stored attempt. An attempt that never ended (Petit stopped while it
+ * ran) is failed with its task's error (`interrupted`).
+ */
+export function storedAttemptEnd(
+  a: AttemptLogView,
+  task: { error: string | null },
+): LogEndEvent {
+  const status = a.ended_at === null || (a.error !== null && a.error !== "cancelled")
+    ? "failed"
+    : a.error === "cancelled"
+    ? "cancelled"
+    : "completed";
+  return {
+    attempt: a.attempt,
+    status,
+    exit_code: a.exit_code,
+    error: a.ended_at === null ? a.error ?? task.error ?? "interrupted" : a.error,
+    dropped_bytes: droppedBytes(a),
   };
 }

@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { NotifyChannel } from "../core/notify.ts";
+import type { RunStatus } from "../core/statuses.ts";
+
 /** Fields every event has. */
 export interface EventBase {
   /** Epoch milliseconds when the event happened. */
@@ -169,6 +172,39 @@ export interface SchedulerResumedEvent extends EventBase {
   readonly type: "scheduler_resumed";
 }
 
+/** Fields of the events about one notification of a finished run. */
+export interface NotificationScoped extends EventBase {
+  /** The job. */
+  readonly job_id: string;
+  /** The run it is about (null for a skipped slot that has no run record). */
+  readonly run_id: string | null;
+  /** The run's status that sent it (`failed`, `completed`, `cancelled`, `skipped`…). */
+  readonly run_status: RunStatus;
+  /** How it is delivered. */
+  readonly channel: NotifyChannel;
+  /**
+   * Where it goes, without secrets: a URL without user, password, query values and fragment,
+   * path segments that look like tokens as `***`; for a command, its program.
+   */
+  readonly target: string;
+  /** The delivery attempt (1-based). */
+  readonly attempt: number;
+}
+/** A notification was delivered. */
+export interface NotificationSentEvent extends NotificationScoped {
+  /** Event type. */
+  readonly type: "notification_sent";
+}
+/** A delivery attempt of a notification failed. */
+export interface NotificationFailedEvent extends NotificationScoped {
+  /** Event type. */
+  readonly type: "notification_failed";
+  /** Why (secrets of the target masked as `***`). */
+  readonly error: string;
+  /** Wait before the next attempt, or null when this was the last one (given up). */
+  readonly retry_in_ms: number | null;
+}
+
 /** Any Petit event. */
 export type PetitEvent =
   | JobStartedEvent
@@ -181,7 +217,9 @@ export type PetitEvent =
   | TaskSkippedEvent
   | TaskCancelledEvent
   | SchedulerPausedEvent
-  | SchedulerResumedEvent;
+  | SchedulerResumedEvent
+  | NotificationSentEvent
+  | NotificationFailedEvent;
 
 /** The `type` names of all events. */
 export type PetitEventType = PetitEvent["type"];

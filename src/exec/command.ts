@@ -7,6 +7,7 @@
 
 import { isAbsolute, join, resolve } from "node:path";
 import type { JobSpec, TaskSpec } from "../core/model.ts";
+import { paramEnvName } from "../core/params.ts";
 import { renderTemplate, type TemplateContext } from "../core/template.ts";
 
 /** What an attempt runs. */
@@ -33,24 +34,35 @@ export interface PrepareInput {
   runDir: string;
   /** The schedule slot of the run, exported as PETIT_SCHEDULED_FOR (ISO-8601). */
   scheduledFor: number | null;
+  /** The values of the job's and the task's `env_file`; none when absent. */
+  fileEnv?: {
+    readonly job: Readonly<Record<string, string>>;
+    readonly task: Readonly<Record<string, string>>;
+  };
 }
 
 /**
- * Environment layers, lowest first: pt's environment, the job's `environment`, the task's
- * `environment`, upstream outputs as `PETIT_OUT_<TASK>_<KEY>`, then Petit's own variables.
+ * Environment layers, lowest first: pt's environment, the job's `env_file`, the job's
+ * `environment`, the task's `env_file`, the task's `environment`, upstream outputs as
+ * `PETIT_OUT_<TASK>_<KEY>`, the run's params as `PETIT_PARAM_<NAME>`, then Petit's own
+ * variables. Values from env files are taken as written (no templates).
  */
 export async function prepareCommand(input: PrepareInput): Promise<PreparedCommand> {
   const { job, task, templates } = input;
   const spec = task.command;
   if (spec === null) throw new Error(`task "${task.id}" has no command`);
   const render = (text: string) => renderTemplate(text, templates);
-  const env: Record<string, string> = { ...input.baseEnv };
+  const env: Record<string, string> = { ...input.baseEnv, ...input.fileEnv?.job };
   for (const [k, v] of Object.entries(job.environment)) env[k] = render(v);
+  Object.assign(env, input.fileEnv?.task);
   for (const [k, v] of Object.entries(spec.environment)) env[k] = render(v);
   for (const [upstream, result] of templates.tasks) {
     for (const [key, value] of Object.entries(result.outputs)) {
       env[outputEnvName(upstream, key)] = value;
     }
+  }
+  for (const [name, value] of Object.entries(templates.params ?? {})) {
+    env[paramEnvName(name)] = value;
   }
   env.PETIT_JOB_ID = job.id;
   env.PETIT_RUN_ID = input.runId;

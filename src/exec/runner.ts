@@ -4,8 +4,11 @@
  * events; storage and terminal output are subscribers of the bus.
  *
  * How one attempt runs is a {@linkcode RunAttempt} picked by task type (`attempt/`);
- * retries and the task's events are `task_attempts.ts`. Needs --allow-write for the run's
- * scratch folder (a temp dir), plus what the attempts need (processes: --allow-run, …).
+ * retries and the task's events are `task_attempts.ts`. The runner reads the `env_file` of
+ * the job when the run starts (a file it cannot read fails the run) and of a task when the
+ * task starts (fails the task), and masks the job's `secrets` in every attempt's output and
+ * error (`secrets.ts`). Needs --allow-write for the run's scratch folder (a temp dir),
+ * --allow-read for env files, plus what the attempts need (processes: --allow-run, …).
  *
  * @module
  */
@@ -15,8 +18,17 @@ import type { JobSpec, TaskInput, TaskSpec } from "../core/model.ts";
 import type { TemplateContext } from "../core/template.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { RunStatus, RunTrigger } from "../storage/types.ts";
-import { type AttemptResult, type RunAttempt, runAttemptByType } from "./attempt/mod.ts";
+import {
+  type AttemptResult,
+  type ChildRuns,
+  emptyLogs,
+  type RunAttempt,
+  runAttemptByType,
+} from "./attempt/mod.ts";
+import { readEnvFile } from "./env_file.ts";
+import type { LiveLogs } from "./live/mod.ts";
 import { DEFAULT_KILL_GRACE_MS, terminateLeftovers } from "./process/mod.ts";
+import { SecretMask, secretValues } from "./secrets.ts";
 import { runTaskAttempts, type TaskOutcome } from "./task_attempts.ts";
 
 export type { TaskOutcome, TaskOutcomeStatus } from "./task_attempts.ts";
@@ -52,8 +64,17 @@ export interface ExecuteOptions {
   readonly killGraceMs?: number;
   /** Tasks that already succeeded in an earlier run (retry): not run again. */
   readonly kept?: ReadonlyMap<string, TaskInput>;
+  /** The run's parameters: `{{ params.NAME }}` and `PETIT_PARAM_<NAME>`. None when absent. */
+  readonly params?: Readonly<Record<string, string>>;
+  /** Starts the child runs of sub-job tasks (the scheduler); they fail without it. */
+  readonly childRuns?: ChildRuns;
   /** Receives each complete line of task output as it arrives. */
   readonly onLine?: (taskId: string, stream: "stdout" | "stderr", line: string) => void;
+  /**
+   * Where each attempt is registered as it begins, so its output can be read while it runs
+   * (the API's logs route); the registry ends it when its ending event is published.
+   */
+  readonly live?: LiveLogs;
   /**
    * Runs one attempt of a task; {@linkcode runAttemptByType} (processes for command tasks,
    * code for TypeScript tasks) when absent. Tests pass a fake to drive the DAG alone.
@@ -105,6 +126,12 @@ class RunExecution {
   #finish: (() => void) | null = null;
   /** An attempt started a process: the run may have left some behind. */
   #spawned = false;
+  /** The values of the job's `env_file`, read when the run starts. */
+  #jobFileEnv: Readonly<Record<string, string>> = {};
+  /** The job's secret values from `pt`'s environment and the job's layers, or null. */
+  #mask: SecretMask | null = null;
+  /** Why the run failed before any task ran (its env_file), or null. */
+  #failure: string | null = null;
 
   constructor(options: ExecuteOptions) {
     this.#o = options;
@@ -139,8 +166,11 @@ class RunExecution {
     const onAbort = () => this.#cancelPending();
     this.#o.signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      this.#failure = await this.#prepare();
+      if (this.#failure !== null) this.#skipAll(`the run failed: ${this.#failure}`);
       // Kept tasks finish first, in file order, so their dependents see them as done.
       for (const task of job.tasks) {
+        if (this.#failure !== null) break;
         const input = kept.get(task.id);
         if (input?.status === "completed") {
           this.#outcomes.set(task.id, { ...input, status: "completed", attempts: 0, error: null });
@@ -149,6 +179,7 @@ class RunExecution {
       for (const id of this.#outcomes.keys()) this.#release(id);
       // Roots only: a task whose dependencies were all kept was enqueued by #release.
       for (const task of job.tasks) {
+        if (this.#failure !== null) break;
         if (!this.#outcomes.has(task.id) && task.dependsOn.length === 0) this.#enqueue(task.id);
       }
       this.#pump();
@@ -163,8 +194,16 @@ class RunExecution {
     const outcomes = [...this.#outcomes.values()];
     const failed = job.tasks.find((t) => this.#outcomes.get(t.id)?.status === "failed");
     const cancelled = outcomes.some((o) => o.status === "cancelled");
-    const status = cancelled ? "cancelled" : failed ? "failed" : "completed";
-    const error = cancelled
+    const status = this.#failure !== null
+      ? "failed"
+      : cancelled
+      ? "cancelled"
+      : failed
+      ? "failed"
+      : "completed";
+    const error = this.#failure !== null
+      ? this.#failure
+      : cancelled
       ? "cancelled"
       : failed
       ? `task "${failed.id}" failed: ${this.#outcomes.get(failed.id)!.error}`
@@ -186,6 +225,58 @@ class RunExecution {
       ? await terminateLeftovers(runId, this.#o.killGraceMs ?? DEFAULT_KILL_GRACE_MS)
       : 0;
     return { runId, status, durationMs, error, tasks: this.#outcomes, leftoverGroups };
+  }
+
+  /**
+   * What the run needs before its first task: the job's `env_file` and its secret values.
+   * Returns why the run cannot start, or null.
+   */
+  async #prepare(): Promise<string | null> {
+    const job = this.#o.job;
+    let failure: string | null = null;
+    if (job.envFile) {
+      try {
+        this.#jobFileEnv = await readEnvFile(job.envFile);
+      } catch (err) {
+        failure = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const secrets = job.secrets ?? [];
+    if (secrets.length > 0) {
+      this.#mask = SecretMask.fromEnv(secrets, [
+        this.#env(),
+        this.#jobFileEnv,
+        job.environment,
+      ]);
+    }
+    return failure === null || this.#mask === null ? failure : this.#mask.text(failure);
+  }
+
+  /** pt's environment, read once per run. */
+  #env(): Readonly<Record<string, string>> {
+    return this.#baseEnv ??= this.#o.baseEnv ?? Deno.env.toObject();
+  }
+
+  /** Skips every task (the run failed before any could start), with `reason`. */
+  #skipAll(reason: string): void {
+    for (const task of this.#o.job.tasks) {
+      this.#outcomes.set(task.id, {
+        status: "skipped",
+        attempts: 0,
+        exitCode: null,
+        error: null,
+        stdout: "",
+        outputs: {},
+      });
+      this.#o.bus.publish({
+        type: "task_skipped",
+        at: Date.now(),
+        job_id: this.#o.job.id,
+        run_id: this.#o.runId,
+        task_id: task.id,
+        reason,
+      });
+    }
   }
 
   /** A task whose dependencies are all finished: start it, or skip it if its condition fails. */
@@ -307,19 +398,83 @@ class RunExecution {
     }
   }
 
-  /** Builds the context of one attempt and runs it; `task_started` is published once. */
+  /**
+   * Builds the context of one attempt and runs it; `task_started` is published once. The
+   * task's `env_file` is read first (a file that cannot be read fails the attempt), and the
+   * result's error and output are masked with the secret values.
+   */
   async #attempt(task: TaskSpec, attempt: number): Promise<AttemptResult> {
+    let taskFileEnv: Readonly<Record<string, string>> = {};
+    if (task.envFile) {
+      try {
+        taskFileEnv = await readEnvFile(task.envFile);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        return this.#notStarted(task, attempt, this.#mask ? this.#mask.text(error) : error);
+      }
+    }
+    // The task's own layers may hold more secret values than the run's.
+    const own = secretValues(this.#o.job.secrets ?? [], [
+      taskFileEnv,
+      task.command?.environment ?? {},
+    ]);
+    const attemptMask = own.length === 0
+      ? this.#mask
+      : this.#mask
+      ? this.#mask.with(own)
+      : SecretMask.of(own);
+    try {
+      const result = await this.#run(task, attempt, taskFileEnv, attemptMask);
+      return attemptMask ? maskResult(result, attemptMask) : result;
+    } catch (err) {
+      // task_attempts turns a rejection into a failed attempt with this message.
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(attemptMask ? attemptMask.text(message) : message);
+    }
+  }
+
+  /** A failed attempt that never started (its env_file could not be read). */
+  #notStarted(task: TaskSpec, attempt: number, error: string): AttemptResult {
+    this.#o.bus.publish({
+      type: "task_started",
+      at: Date.now(),
+      job_id: this.#o.job.id,
+      run_id: this.#o.runId,
+      task_id: task.id,
+      attempt,
+      pgid: null,
+      proc_start: null,
+    });
+    return {
+      ok: false,
+      cancelled: false,
+      transient: false,
+      exitCode: null,
+      error,
+      logs: emptyLogs(Date.now()),
+    };
+  }
+
+  /** Runs one attempt with its context. */
+  async #run(
+    task: TaskSpec,
+    attempt: number,
+    taskFileEnv: Readonly<Record<string, string>>,
+    mask: SecretMask | null,
+  ): Promise<AttemptResult> {
     const { job, runId, bus } = this.#o;
     const templates = this.#templateContext(task);
     const outputFile = join(this.#runDir!, `${task.id}.${attempt}.out`);
     const onLine = this.#o.onLine;
+    // Registered before the attempt starts, so it is there when `task_started` is published.
+    const live = this.#o.live?.begin(runId, task.id, attempt);
     let reported = false;
     return await this.#runAttempt(task, {
       job,
       runId,
       attempt,
       templates,
-      baseEnv: () => (this.#baseEnv ??= this.#o.baseEnv ?? Deno.env.toObject()),
+      baseEnv: () => this.#env(),
       runDir: this.#runDir!,
       outputFile,
       scheduledFor: this.#o.scheduledFor ?? null,
@@ -327,7 +482,11 @@ class RunExecution {
       signal: this.#o.signal,
       maxLogBytes: this.#o.maxLogBytes,
       killGraceMs: this.#o.killGraceMs,
+      fileEnv: { job: this.#jobFileEnv, task: taskFileEnv },
+      mask,
+      childRuns: this.#o.childRuns,
       onLine: onLine ? (stream, line) => onLine(task.id, stream, line) : undefined,
+      onCapture: live ? (output) => live.attach(output) : undefined,
       started: ({ pgid, procStart }) => {
         if (pgid !== null) this.#spawned = true;
         if (reported) return;
@@ -359,7 +518,13 @@ class RunExecution {
       if (input) tasks.set(id, input);
       for (const dep of this.#tasks.get(id)?.dependsOn ?? []) todo.push(dep);
     }
-    return { jobId: this.#o.job.id, runId: this.#o.runId, config: this.#o.job.config, tasks };
+    return {
+      jobId: this.#o.job.id,
+      runId: this.#o.runId,
+      config: this.#o.job.config,
+      params: this.#o.params ?? {},
+      tasks,
+    };
   }
 
   /**
@@ -381,4 +546,14 @@ class RunExecution {
     this.#inputs.set(id, input);
     return input;
   }
+}
+
+/** `result` with its error and output masked (attempts without a capture of their own). */
+function maskResult(result: AttemptResult, mask: SecretMask): AttemptResult {
+  const { logs } = result;
+  return {
+    ...result,
+    error: mask.text(result.error),
+    logs: { ...logs, stdout: mask.text(logs.stdout), stderr: mask.text(logs.stderr) },
+  };
 }

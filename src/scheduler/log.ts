@@ -122,6 +122,25 @@ export function logRuns(bus: EventBus, log: Logger): () => void {
       case "scheduler_resumed":
         log.info("scheduler resumed");
         break;
+      case "notification_sent":
+      case "notification_failed": {
+        const fields = {
+          job_id: e.job_id,
+          run_id: e.run_id ?? undefined,
+          channel: e.channel,
+          target: e.target,
+          attempt: e.attempt,
+        };
+        if (e.type === "notification_sent") {
+          log.info(`notification sent: ${e.channel} ${e.target}`, fields);
+        } else {
+          const next = e.retry_in_ms === null
+            ? "giving up"
+            : `retrying in ${formatDuration(e.retry_in_ms)}`;
+          log.warn(`notification failed (attempt ${e.attempt}): ${e.error}; ${next}`, fields);
+        }
+        break;
+      }
       default:
         break;
     }

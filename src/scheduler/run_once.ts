@@ -20,11 +20,18 @@ export interface RunOnceResult extends RunResult {
 
 /**
  * Runs `job` once with an in-memory store (or the given one) and waits for the result:
- * handy in tests of jobs built in code or loaded from YAML.
+ * handy in tests of jobs built in code or loaded from YAML. `params` are values of the job's
+ * params; `others` are the jobs its sub-job tasks run.
  */
 export async function runOnce(
   job: JobSpec,
-  options: { storage?: Storage; maxTasks?: number; force?: boolean; others?: JobSpec[] } = {},
+  options: {
+    storage?: Storage;
+    maxTasks?: number;
+    force?: boolean;
+    others?: JobSpec[];
+    params?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<RunOnceResult> {
   const storage = options.storage ?? new InMemoryStorage();
   const scheduler = new Scheduler([job, ...(options.others ?? [])], {
@@ -32,7 +39,7 @@ export async function runOnce(
     maxTasks: options.maxTasks,
   });
   try {
-    const run = scheduler.trigger(job.id, { force: options.force ?? true });
+    const run = scheduler.trigger(job.id, { force: options.force ?? true, params: options.params });
     const result = await run.done;
     return { ...result, records: storage.listTaskRuns(run.runId), storage };
   } finally {

@@ -72,6 +72,10 @@ export interface RunStart {
   retryOf?: string | null;
   reason?: string | null;
   runId?: string;
+  /** The run's parameters, resolved (defaults filled in). */
+  params?: Readonly<Record<string, string>>;
+  /** For a child run: the run of the sub-job task that started it. */
+  parentRunId?: string | null;
 }
 
 /** The `running` record a run of `job` starts with at `now`, held by `owner`. */
@@ -89,6 +93,8 @@ export function runningRecord(job: JobSpec, init: RunStart, now: number, owner: 
     error: null,
     retry_of: init.retryOf ?? null,
     owner,
+    params: { ...init.params },
+    parent_run_id: init.parentRunId ?? null,
   };
 }
 

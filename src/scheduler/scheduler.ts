@@ -6,8 +6,12 @@
  */
 
 import type { JobSpec, TaskInput } from "../core/model.ts";
+import { defaultParams, ParamError, resolveParams } from "../core/params.ts";
 import { EventBus } from "../events/bus.ts";
+import { type LiveAttempt, LiveLogs } from "../exec/live/mod.ts";
+import type { ChildRun, ChildRunRequest, ChildRuns } from "../exec/attempt/mod.ts";
 import { executeRun, type RunResult } from "../exec/runner.ts";
+import { DEFAULT_NOTIFY_WAIT_MS, Notifier } from "../notify/mod.ts";
 import { recordEvents } from "../storage/recorder.ts";
 import { type RunTrigger, type Storage, WritesNotCommittedError } from "../storage/types.ts";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "./clock.ts";
@@ -76,6 +80,9 @@ export class Scheduler {
   readonly #books: RunBooks;
   readonly #unsubscribe: () => void;
   readonly #unwatchWrites: () => void;
+  readonly #live = new LiveLogs(); // attempts running here, readable while they run
+  readonly #unlisten: () => void;
+  readonly #notifier: Notifier;
 
   /** Creates a scheduler over `jobs`; the store records every run. */
   constructor(jobs: readonly JobSpec[], options: SchedulerOptions) {
@@ -86,6 +93,18 @@ export class Scheduler {
     this.#log = options.log ?? new Logger();
     this.#books = { storage: this.storage, bus: this.bus, log: this.#log, clock: this.#clock };
     this.#unsubscribe = recordEvents(this.bus, this.storage);
+    this.#unlisten = this.#live.listen(this.bus); // after the recorder: stored, then gone
+    // After the recorder too: a run's notifications read its stored records. They go out
+    // once the run has settled (`done`), never on its time.
+    this.#notifier = new Notifier({
+      ...options.notify,
+      bus: this.bus,
+      runs: this.storage,
+      job: (id) => this.#jobs.get(id),
+      settled: (id) => this.#active.get(id)?.done,
+      env: options.baseEnv,
+      now: () => this.#clock.now(),
+    });
     // A full disk is logged once when writes start failing and once when they recover.
     this.#unwatchWrites = this.storage.watchWrites?.((h) => logWriteHealth(this.#log, h)) ??
       (() => {});
@@ -177,6 +196,14 @@ export class Scheduler {
     this.bus.publish({ type: "scheduler_resumed", at: this.#clock.now() });
   }
 
+  /**
+   * A task's attempt running here, readable while it runs, else null (for the HTTP API).
+   * @ignore
+   */
+  liveLogs(runId: string, taskId: string): LiveAttempt | null {
+    return this.#live.get(runId, taskId);
+  }
+
   /** Ids of runs executing in this process. */
   activeRunIds(jobId?: string): string[] {
     return [...this.#active.entries()]
@@ -203,8 +230,9 @@ export class Scheduler {
   }
 
   /**
-   * Starts a run of `jobId` now. Throws TriggerRefusedError when the job is unknown, a
-   * limit is reached, or (unless forced) a dependency is not satisfied.
+   * Starts a run of `jobId` now. Throws TriggerRefusedError when the job is unknown, its
+   * params are not right (`bad_params`), a limit is reached, or (unless forced) a dependency
+   * is not satisfied.
    */
   trigger(jobId: string, options: TriggerOptions = {}): StartedRun {
     const job = this.#jobs.get(jobId);
@@ -216,14 +244,55 @@ export class Scheduler {
       );
     }
     this.#refuseWhileStopping();
+    const params = this.#params(job, options.params);
     const limit = this.limitReason(job);
     if (limit) throw new TriggerRefusedError("limit", limit);
     if (!options.force) {
       const dep = this.dependencyReason(job);
       if (dep) throw new TriggerRefusedError("dependency", `${dep} (use force to run anyway)`);
     }
-    return this.startRun(job, { trigger: options.trigger ?? "manual" });
+    return this.startRun(job, { trigger: options.trigger ?? "manual", params });
   }
+
+  /** The params of a run of `job` from the values given; throws `bad_params`. */
+  #params(job: JobSpec, given: Readonly<Record<string, string>> = {}): Record<string, string> {
+    try {
+      return resolveParams(job.id, job.params, given);
+    } catch (err) {
+      if (!(err instanceof ParamError)) throw err;
+      throw new TriggerRefusedError("bad_params", err.message, { cause: err });
+    }
+  }
+
+  /**
+   * Starts the child run of a sub-job task (trigger `parent`): the job's limits apply, its
+   * job dependencies are not checked (the parent decides when it runs). What the runner's
+   * sub-job tasks call, through {@linkcode ChildRuns}.
+   */
+  #startChild(request: ChildRunRequest): ChildRun {
+    const job = this.#jobs.get(request.jobId);
+    if (!job) throw new TriggerRefusedError("not_found", `unknown job id "${request.jobId}"`);
+    this.#refuseWhileStopping();
+    const params = this.#params(job, request.params);
+    const limit = this.limitReason(job);
+    if (limit) throw new TriggerRefusedError("limit", limit);
+    const run = this.startRun(job, {
+      trigger: "parent",
+      params,
+      parentRunId: request.parentRunId,
+    });
+    return {
+      runId: run.runId,
+      done: run.done.then(
+        (r) => ({ status: r.status, error: r.error }),
+        (err) => ({ status: "failed" as const, error: errorText(err) }),
+      ),
+      cancel: () => void this.cancel(run.runId),
+    };
+  }
+
+  /** What runs give their sub-job tasks to start child runs with. */
+  readonly #childRuns: ChildRuns = { start: (request) => this.#startChild(request) };
 
   /**
    * Re-runs the failed, skipped and unfinished tasks of a finished run as a new run that
@@ -251,6 +320,8 @@ export class Scheduler {
       kept,
       retryOf: runId,
       reason: `retry of ${runId}`,
+      // The retried run's params; params the job gained since get their defaults.
+      params: { ...defaultParams(job.params), ...old.params },
     });
   }
 
@@ -269,8 +340,8 @@ export class Scheduler {
   }
 
   /**
-   * Records and starts a run with no further checks (callers have checked limits and
-   * dependencies). For scheduled runs, `scheduledFor` claims the slot: a taken slot throws
+   * Records and starts a run with no further checks (callers have checked limits,
+   * dependencies and params; without `params`, the job's defaults). For scheduled runs, `scheduledFor` claims the slot: a taken slot throws
    * the store's SlotTakenError and nothing runs. With `startAfter`, execution begins once
    * that resolves (the engine first commits the slot claims of a wake-up); if it rejects,
    * the claim is not durable and the run never executes: it is recorded `skipped` (reason
@@ -286,10 +357,13 @@ export class Scheduler {
       reason?: string | null;
       runId?: string;
       startAfter?: Promise<void>;
+      params?: Readonly<Record<string, string>>;
+      parentRunId?: string | null;
     },
   ): StartedRun {
     const now = this.#clock.now();
-    const record = runningRecord(job, init, now, this.#owner);
+    const params = init.params ?? defaultParams(job.params);
+    const record = runningRecord(job, { ...init, params }, now, this.#owner);
     this.storage.insertRun(record);
     const controller = new AbortController();
     const onLine = this.#options.onLine;
@@ -317,7 +391,10 @@ export class Scheduler {
         maxLogBytes: this.#options.maxLogBytes,
         killGraceMs: this.#options.killGraceMs,
         kept: init.kept,
+        params,
+        childRuns: this.#childRuns,
         runAttempt: this.#options.runAttempt,
+        live: this.#live,
         onLine: onLine
           ? (taskId, stream, line) => onLine(record.id, taskId, stream, line)
           : undefined,
@@ -370,6 +447,9 @@ export class Scheduler {
       for (const run of this.#active.values()) run.controller.abort();
       await all();
     }
+    // The last runs' notifications get a short while (their events are stored like others').
+    await this.#notifier.drain(this.#options.notify?.waitMs ?? DEFAULT_NOTIFY_WAIT_MS, now);
+    this.#notifier.close();
     try {
       this.storage.flush();
     } catch (err) {
@@ -381,6 +461,7 @@ export class Scheduler {
       );
     }
     this.#unwatchWrites();
+    this.#unlisten();
     this.#unsubscribe();
   }
 }

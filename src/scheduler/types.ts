@@ -9,6 +9,7 @@ import type { RunAttempt } from "../exec/attempt/contract.ts";
 import type { RunResult } from "../exec/runner.ts";
 import type { RunTrigger, Storage } from "../storage/types.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { NotifySettings } from "../notify/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { EngineNotice } from "./engine.ts";
 import type { Logger } from "./log.ts";
@@ -58,6 +59,11 @@ export interface SchedulerOptions {
    * @default {new Logger()} (text lines on stderr)
    */
   readonly log?: Logger;
+  /**
+   * Notifications: the defaults of jobs without `notify`, and how long shutdown waits for
+   * deliveries under way.
+   */
+  readonly notify?: NotifySettings;
   /** Live task output lines. */
   readonly onLine?: (
     runId: string,
@@ -82,15 +88,25 @@ export interface SchedulerOptions {
 }
 
 /** Why a trigger was refused. */
-export type RefusalCode = "not_found" | "dependency" | "limit" | "not_finished" | "stopping";
+export type RefusalCode =
+  | "not_found"
+  | "dependency"
+  | "limit"
+  | "not_finished"
+  | "stopping"
+  | "bad_params";
 
 /** A manual trigger, retry or cancel that cannot be done. */
 export class TriggerRefusedError extends Error {
-  /** `not_found` (404), `dependency` (409), `limit` (429), `not_finished` and `stopping` (409). */
+  /**
+   * `not_found` (404), `dependency` (409), `limit` (429), `not_finished` and `stopping` (409),
+   * `bad_params` (400: a param the job does not take, a required one missing, or a value that
+   * does not match its pattern; the message names the param).
+   */
   readonly code: RefusalCode;
-  /** Builds the error. */
-  constructor(code: RefusalCode, message: string) {
-    super(message);
+  /** Builds the error; `cause` is the error behind it, if any (a `ParamError`). */
+  constructor(code: RefusalCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "TriggerRefusedError";
     this.code = code;
   }
@@ -112,4 +128,10 @@ export interface TriggerOptions {
   readonly force?: boolean;
   /** `manual` (CLI, library) or `api`. */
   readonly trigger?: Extract<RunTrigger, "manual" | "api">;
+  /**
+   * Values of the job's params; the others get their defaults. A name the job does not take,
+   * a required param without a value or a value that does not match its pattern refuses the
+   * trigger (`bad_params`).
+   */
+  readonly params?: Readonly<Record<string, string>>;
 }

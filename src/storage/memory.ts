@@ -35,6 +35,8 @@ function copyRun(r: RunRecord): RunRecord {
     error: r.error,
     retry_of: r.retry_of,
     owner: r.owner ?? null,
+    params: { ...r.params },
+    parent_run_id: r.parent_run_id ?? null,
   };
 }
 

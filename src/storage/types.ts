@@ -84,6 +84,10 @@ export interface RunRecord {
    * run from one another live scheduler is executing. Not served by the API.
    */
   owner?: string | null;
+  /** The parameters the run was triggered with (scheduled runs: the defaults); absent: none. */
+  params?: Record<string, string>;
+  /** For runs started by a sub-job task (trigger `parent`): the run of that task. */
+  parent_run_id?: string | null;
 }
 
 /** One task of one run. */

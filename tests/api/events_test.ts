@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../src/api/app.ts";
 import { latestEventId, resumePoint } from "../../src/api/routes/events.ts";
 import { type Harness, type SseEvent, SseReader, startHarness, waitFor } from "./helpers.ts";
+import { startHook } from "../notify/helpers.ts";
 
 Deno.test("events stream live with stored ids; Last-Event-ID replays only later ones", async () => {
   const h = await startHarness();
@@ -265,5 +266,40 @@ Deno.test("latestEventId finds the newest id by probing", async () => {
     }
   } finally {
     await h.close();
+  }
+});
+
+Deno.test("events: notification_sent streams like other events, its target without secrets", async () => {
+  const hook = startHook();
+  const url = hook.origin.replace("http://", "http://bot:hunter2pass@") + "/hook?token=s3cr3t";
+  const h = await startHarness({
+    jobs: () => ({
+      notified: `id: notified\nnotify: [{webhook: "${url}", on: [success]}]\n` +
+        'tasks:\n  - id: t\n    command: "true"\n',
+    }),
+  });
+  try {
+    const sse = new SseReader(await h.fetch("/api/events"));
+    try {
+      const t = await h.json("/api/jobs/notified/trigger", { method: "POST" });
+      const sent = await sse.until((e) => e.event === "notification_sent");
+      const { at, ...data } = JSON.parse(sent.data);
+      assert.equal(typeof at, "number");
+      assert.deepEqual(data, {
+        type: "notification_sent",
+        job_id: "notified",
+        run_id: t.body.run_id,
+        run_status: "completed",
+        channel: "webhook",
+        target: `${hook.origin}/hook?token=***`,
+        attempt: 1,
+      });
+      assert.equal(hook.received.length, 1);
+    } finally {
+      await sse.close();
+    }
+  } finally {
+    await h.close();
+    await hook.close();
   }
 });

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { findRoute } from "../../src/api/contract.ts";
 import { openApiDocument } from "../../src/api/openapi.ts";
 import { ROUTES } from "../../src/api/route_table.ts";
 import { type Harness, startHarness } from "./helpers.ts";
@@ -121,7 +122,9 @@ async function check(req: FuzzRequest, res: Response, target: FuzzTarget): Promi
   const type = res.headers.get("content-type") ?? "";
   if (type.startsWith("text/event-stream")) {
     await res.body?.cancel();
-    if (res.status !== 200 || !req.path.startsWith("/api/events")) {
+    // Only from a route that declares one (the events, a followed task log).
+    const route = findRoute(ROUTES, req.method, new URL(req.path, target.url).pathname);
+    if (res.status !== 200 || !route?.ok.content["text/event-stream"]) {
       throw new Error(`an event stream from ${req.path} with status ${res.status}`);
     }
     return null;

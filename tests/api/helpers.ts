@@ -10,6 +10,7 @@ import { startApi } from "../../src/api/server.ts";
 import type { Engine } from "../../src/scheduler/engine.ts";
 import { Scheduler } from "../../src/scheduler/scheduler.ts";
 import { SqliteStorage } from "../../src/storage/sqlite/mod.ts";
+import { scaled } from "../time_scale.ts";
 import { expectAnswerShape } from "./shape.ts";
 
 /** A job file per id: YAML text. */
@@ -178,13 +179,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Polls `check` every 25 ms until it returns a value other than undefined (or times out). */
+/**
+ * Polls `check` every 25 ms until it returns a value other than undefined (or times out). Every
+ * timeout in these helpers is stretched by `scaled()` (`PETIT_TEST_TIME_SCALE`, 1 natively).
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
@@ -220,9 +224,22 @@ export class SseReader {
     this.#reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   }
 
-  /** The next event, or throws after `timeoutMs`. */
-  async next(timeoutMs = 10_000): Promise<SseEvent> {
-    const end = Date.now() + timeoutMs;
+  /** The next event, or throws after `timeoutMs` (scaled). */
+  next(timeoutMs = 10_000): Promise<SseEvent> {
+    return this.#nextBy(Date.now() + scaled(timeoutMs));
+  }
+
+  /** The next event matching `pred`, or throws after `timeoutMs` (scaled). */
+  async until(pred: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> {
+    const end = Date.now() + scaled(timeoutMs);
+    for (;;) {
+      const e = await this.#nextBy(end);
+      if (pred(e)) return e;
+    }
+  }
+
+  /** The next event, or throws once the clock passes `end`. */
+  async #nextBy(end: number): Promise<SseEvent> {
     for (;;) {
       const sep = this.#buffer.indexOf("\n\n");
       if (sep >= 0) {
@@ -251,15 +268,6 @@ export class SseReader {
       if (chunk === "timeout") throw new Error("timed out waiting for an event");
       if (chunk.done) throw new Error("event stream ended");
       this.#buffer += chunk.value;
-    }
-  }
-
-  /** The next event matching `pred`. */
-  async until(pred: (e: SseEvent) => boolean, timeoutMs = 10_000): Promise<SseEvent> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const e = await this.next(Math.max(1, end - Date.now()));
-      if (pred(e)) return e;
     }
   }
 

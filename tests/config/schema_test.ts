@@ -194,3 +194,28 @@ Deno.test("jobJsonSchema(): ids may not start with - or .; names and texts hold 
     "environment with = in the value": job("environment: {A: 'b=c', B: 2, C: true}"),
   });
 });
+
+Deno.test("jobJsonSchema(): notify entries have one channel, http(s) URLs, known `on` values", () => {
+  assertAgree(false, {
+    "webhook and ntfy": job("notify: [{webhook: 'https://a.example/h', ntfy: 'https://n.sh/t'}]"),
+    "no channel": job("notify: [{on: [failure]}]"),
+    "ftp webhook": job("notify: [{webhook: 'ftp://a.example/h'}]"),
+    "ntfy not a URL": job("notify: [{ntfy: 'my-topic'}]"),
+    "unknown on value": job("notify: [{on: [failed], command: [mail]}]"),
+    "empty on": job("notify: [{on: [], command: [mail]}]"),
+    "empty argv": job("notify: [{command: []}]"),
+    "empty program": job("notify: [{command: ['']}]"),
+    "bad timeout": job("notify: [{command: [mail], timeout: 10 minutes}]"),
+    "unknown key": job("notify: [{command: [mail], url: 'https://a.example'}]"),
+    "not a list": job("notify: {command: [mail]}"),
+  });
+  assertAgree(true, {
+    "each channel": job(
+      "notify:",
+      "  - {on: [failure, cancelled], webhook: 'http://192.168.1.5:8080/hook?token=x'}",
+      "  - {on: [success], ntfy: 'https://ntfy.sh/petit-alerts', timeout: 5s}",
+      "  - {command: [sh, -c, 'echo $PETIT_RUN_STATUS'], on: [skipped]}",
+    ),
+    "none (defaults off)": job("notify: []"),
+  });
+});

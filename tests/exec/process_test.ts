@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type CapturedOutput,
   isProcessGroupAlive,
   isSameProcess,
   killProcessGroup,
@@ -491,4 +492,36 @@ Deno.test("killProcessGroup on a gone group returns false; bad pgids throw", asy
   assert.throws(() => killProcessGroup(1, "SIGTERM"), RangeError);
   assert.throws(() => killProcessGroup(-5, "SIGTERM"), RangeError);
   assert.equal(isProcessGroupAlive(0), false);
+});
+
+Deno.test("runProcess: onCapture gives the output so far while the process runs", async () => {
+  const captured: CapturedOutput[] = [];
+  const stdout = () => new TextDecoder().decode(captured[0]?.stdout.bytes());
+  const done = runProcess({
+    program: "sh",
+    args: ["-c", "echo early; sleep 2; echo late"],
+    env: ENV,
+    onCapture: (output) => void captured.push(output),
+  });
+  const deadline = Date.now() + 1500;
+  while (stdout() !== "early\n") {
+    assert.ok(Date.now() < deadline, "the first line was not readable within 1.5 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const result = await done;
+  assert.equal(result.stdout, "early\nlate\n");
+  assert.equal(stdout(), "early\nlate\n");
+  assert.equal(captured.length, 1);
+});
+
+Deno.test("runProcess: onCapture is not called when the program cannot start", async () => {
+  let called = false;
+  const result = await runProcess({
+    program: "petit-no-such-program",
+    args: [],
+    env: ENV,
+    onCapture: () => void (called = true),
+  });
+  assert.notEqual(result.startError, null);
+  assert.equal(called, false);
 });

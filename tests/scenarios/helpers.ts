@@ -7,6 +7,7 @@
 
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { scaled } from "../time_scale.ts";
 
 /** Absolute path of `src/main.ts`. */
 export const PT_MAIN: string = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -26,18 +27,23 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` every 25 ms until it returns a value that is not null/undefined/false. */
+/**
+ * Polls `check` every 25 ms until it returns a value that is not null/undefined/false.
+ * Every timeout in these helpers is stretched by `scaled()` (`PETIT_TEST_TIME_SCALE`, 1
+ * natively): a slow machine waits longer, the assertions stay the same.
+ */
 export async function waitUntil<T>(
   what: string,
   check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const limitMs = scaled(timeoutMs);
+  const deadline = Date.now() + limitMs;
   for (;;) {
     const value = await check();
     if (value !== null && value !== undefined && value !== false) return value;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
     }
     await sleep(25);
   }
@@ -130,14 +136,15 @@ export class Pt {
   /** SIGTERM, then waits for the exit (SIGKILL after `timeoutMs`, and the test fails). */
   async stop(timeoutMs = 15_000): Promise<Exit> {
     this.signal("SIGTERM");
+    const limitMs = scaled(timeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), timeoutMs)));
+    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), limitMs)));
     const result = await Promise.race([this.exited, late]);
     clearTimeout(timer);
     if (result === "late") {
       this.signal("SIGKILL");
       await this.exited;
-      throw new Error(`pt ${this.pid} did not stop within ${timeoutMs} ms:\n${this.stderr}`);
+      throw new Error(`pt ${this.pid} did not stop within ${limitMs} ms:\n${this.stderr}`);
     }
     return result;
   }
@@ -192,14 +199,15 @@ export class Sandbox {
     timeoutMs = 20_000,
   ): Promise<Exit> {
     const p = this.pt(args, env);
+    const limitMs = scaled(timeoutMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), timeoutMs)));
+    const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), limitMs)));
     const result = await Promise.race([p.exited, late]);
     clearTimeout(timer);
     if (result !== "late") return result;
     p.signal("SIGKILL");
     await p.exited;
-    throw new Error(`pt ${args.join(" ")} did not exit within ${timeoutMs} ms:\n${p.stderr}`);
+    throw new Error(`pt ${args.join(" ")} did not exit within ${limitMs} ms:\n${p.stderr}`);
   }
 
   /** Remembers a task process (group) to kill at cleanup if it is still there. */

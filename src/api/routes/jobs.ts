@@ -42,6 +42,7 @@ function jobDetailView(deps: ApiDeps, job: JobSpec): JobDetailView {
       condition: t.condition,
     })),
     depends_on: job.dependsOn.map(dependencyView),
+    params: (job.params ?? []).map((p) => ({ ...p })),
   };
 }
 
@@ -81,8 +82,8 @@ export function jobRoutes(deps: ApiDeps): Hono {
     (c) => {
       const { id } = c.req.valid("param");
       if (s.stopping) throw new ApiError("CONFLICT", "the scheduler is shutting down");
-      const { force } = c.req.valid("json");
-      const run = s.trigger(id, { force: force ?? false, trigger: "api" });
+      const { force, params } = c.req.valid("json");
+      const run = s.trigger(id, { force: force ?? false, trigger: "api", params });
       return c.json<StartedRunView>({
         run_id: run.runId,
         job_id: run.jobId,

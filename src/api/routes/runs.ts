@@ -1,5 +1,7 @@
 /**
- * Run routes: list, detail, tasks, task logs, cancel and retry.
+ * Run routes: list, detail, tasks, task logs, cancel and retry. The logs of a running attempt
+ * are its output so far, read from its capture in this process; `follow=true` streams them
+ * (`log_stream.ts`).
  *
  * @module
  */
@@ -22,11 +24,12 @@ import type { ApiDeps } from "../deps.ts";
 import { ApiError } from "../errors.ts";
 import { ROUTES } from "../route_table.ts";
 import { params, query } from "../validation.ts";
+import { followTaskLogs } from "./log_stream.ts";
 import { runQuery } from "./shared.ts";
 
 /** `==> task (attempt n) stdout <==` sections, as `pt logs` prints them. */
-function logsText(log: AttemptLogView): string {
-  const label = `${log.task_id} (attempt ${log.attempt})`;
+function logsText(log: AttemptLogView, running: boolean): string {
+  const label = `${log.task_id} (attempt ${log.attempt}${running ? ", running" : ""})`;
   let out = "";
   for (const stream of ["stdout", "stderr"] as const) {
     const text = log[stream];
@@ -74,28 +77,35 @@ export function runRoutes(deps: ApiDeps): Hono {
     const run = requireRun(id);
     const q = c.req.valid("query");
     const tasks = storage.listTaskRuns(run.id);
-    if (!tasks.some((t) => t.task_id === taskId)) {
+    const task = tasks.find((t) => t.task_id === taskId);
+    if (!task) {
       const known = tasks.map((t) => t.task_id).join(", ") || "none";
       throw new ApiError("NOT_FOUND", `run ${run.id} has no task "${taskId}" (tasks: ${known})`);
     }
+    if (q.follow === "true") return followTaskLogs(c, deps, run, task, q.attempt ?? 1);
+    // The running attempt is served from its capture; it is in the store (without output)
+    // from its start, and may be there only a moment later than here.
+    const live = s.liveLogs(run.id, taskId);
     const attempts = storage.listAttempts(run.id, taskId);
-    const chosen = q.attempt === undefined
-      ? attempts.at(-1)
-      : attempts.find((a) => a.attempt === q.attempt);
-    if (!chosen) {
+    const count = Math.max(attempts.length, live?.attempt ?? 0);
+    const wanted = q.attempt ?? count;
+    const stored = attempts.find((a) => a.attempt === wanted);
+    const isLive = live?.attempt === wanted;
+    const view = isLive ? live!.logs() : stored && attemptLogView(stored);
+    if (!view) {
       throw new ApiError(
         "NOT_FOUND",
-        attempts.length === 0
+        count === 0
           ? `task "${taskId}" of run ${run.id} has not started`
-          : `task "${taskId}" of run ${run.id} has no attempt ${q.attempt} ` +
-            `(it has ${attempts.length})`,
+          : `task "${taskId}" of run ${run.id} has no attempt ${q.attempt} (it has ${count})`,
       );
     }
-    const view = attemptLogView(chosen);
+    // Not ended and not final: running here, or in another process (`pt trigger`).
+    const running = isLive || (view.ended_at === null && task.status === "running");
     const wantsJson = q.format === "json" ||
       (q.format === undefined && (c.req.header("accept") ?? "").includes("application/json"));
-    if (wantsJson) return c.json<TaskLogsView>({ ...view, attempts: attempts.length });
-    return c.text(logsText(view));
+    if (wantsJson) return c.json<TaskLogsView>({ ...view, attempts: count, running });
+    return c.text(logsText(view, running));
   });
 
   app.post(honoPath(R.cancelRun), params(R.cancelRun.params), (c) => {

@@ -1,10 +1,13 @@
 /**
- * Reading the store: `pt runs`, `pt show <run-id>`, `pt logs <run-id> [task-id]`.
+ * Reading the store: `pt runs`, `pt show <run-id>`, `pt logs <run-id> [task-id]`; and
+ * `pt logs … --follow --remote URL`, which follows a running task through the API
+ * (`logs_follow.ts`).
  *
  * @module
  */
 
 import type { Command } from "commander";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
 import { formatDuration } from "../../schedule/duration.ts";
 import { attemptLogView, runDetailView, runListView } from "../../core/views.ts";
 import {
@@ -14,8 +17,19 @@ import {
   type RunKey,
 } from "../../storage/run_page.ts";
 import { RUN_STATUSES, type RunRecord, type RunStatus, type Storage } from "../../storage/types.ts";
-import { ExitCode, formatLocal, positiveInt, printJson, table, UsageError } from "../output.ts";
+import {
+  EXIT_FAILURE,
+  EXIT_OK,
+  ExitCode,
+  formatLocal,
+  positiveInt,
+  printJson,
+  table,
+  UsageError,
+} from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
+import { followRemote } from "./logs_follow.ts";
+import { CA_CERT_HELP } from "./status.ts";
 
 const STATUSES = RUN_STATUSES;
 
@@ -92,6 +106,10 @@ export function registerInspect(program: Command): void {
         console.log(`job       ${run.job_id}`);
         console.log(`status    ${run.status}`);
         console.log(`trigger   ${run.trigger}${run.retry_of ? ` (of ${run.retry_of})` : ""}`);
+        if (run.parent_run_id) console.log(`parent    ${run.parent_run_id}`);
+        for (const [name, value] of Object.entries(run.params ?? {})) {
+          console.log(`param     ${name}=${value}`);
+        }
         if (run.scheduled_for !== null) console.log(`slot      ${formatLocal(run.scheduled_for)}`);
         console.log(`started   ${formatLocal(run.started_at)}`);
         console.log(`ended     ${formatLocal(run.ended_at)}`);
@@ -118,15 +136,41 @@ export function registerInspect(program: Command): void {
     .description("print the stdout and stderr of a run's tasks")
     .argument("<run-id>", "the run")
     .argument("[task-id]", "only this task")
-    .option("--attempt <N>", "this attempt (default: the last)")
+    .option("--attempt <N>", "this attempt (default: the last); with --follow, the first")
     .option("--db <path>", DB_HELP)
     .option("--json", "print {run_id, logs: [...]} as JSON")
-    .action((runId: string, taskId: string | undefined, flags: {
+    .option(
+      "-f, --follow",
+      "print the task's output as it comes until the task is final (with --remote); exit 0 " +
+        "if it completed, 1 otherwise",
+    )
+    .option(
+      "--remote <url>",
+      "with --follow: the API of the `pt run` that runs the task (token from PETIT_API_TOKEN)",
+    )
+    .option("--ca-cert <file>", CA_CERT_HELP)
+    .action(async (runId: string, taskId: string | undefined, flags: {
       attempt?: string;
       db?: string;
       json?: boolean;
+      follow?: boolean;
+      remote?: string;
+      caCert?: string;
     }) => {
       const attempt = flags.attempt === undefined ? null : positiveInt("--attempt", flags.attempt);
+      if (flags.remote !== undefined && !flags.follow) {
+        throw new UsageError("--remote is for --follow; stored logs are read from --db");
+      }
+      if (flags.follow && taskId === undefined) {
+        throw new UsageError("--follow needs a task id: pt logs <run-id> <task-id> --follow");
+      }
+      if (flags.follow && flags.json) throw new UsageError("--follow cannot print --json");
+      if (flags.follow && flags.remote !== undefined) {
+        return await followRemote(flags.remote, runId, taskId!, {
+          attempt,
+          caCert: flags.caCert,
+        });
+      }
       withStore(flags.db, (storage) => {
         const run = findRun(storage, runId);
         const tasks = storage.listTaskRuns(run.id);
@@ -175,8 +219,26 @@ export function registerInspect(program: Command): void {
         if (logs.length === 0) {
           console.log(`no logs for run ${run.id}${taskId ? ` task ${taskId}` : ""}`);
         }
+        if (flags.follow) followStored(selected[0]);
       });
     });
+}
+
+/**
+ * `--follow` without `--remote`: the database holds an attempt's output once it ended, so
+ * only a final task is followed to its end (exit 0 if it completed, 1 otherwise); for a
+ * running one, say where its live output is (exit 1).
+ */
+function followStored(task: { task_id: string; status: string }): never {
+  if (task.status === "pending" || task.status === "running") {
+    console.error(
+      `task "${task.task_id}" is ${task.status}: the database gets each attempt's output when ` +
+        "it ends; the output so far is in the `pt run` that runs it: follow it live with " +
+        `--follow --remote URL (its API, e.g. http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT})`,
+    );
+    throw new ExitCode(EXIT_FAILURE);
+  }
+  throw new ExitCode(task.status === "completed" ? EXIT_OK : EXIT_FAILURE);
 }
 
 /** The run a `--cursor` points after; a cursor that is not one is a usage error. */

@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
 import type { TlsPair } from "../../api/server.ts";
 import { formatConfigError } from "../../config/errors.ts";
-import { readConfigFile, SettingsError } from "../../config/settings.ts";
+import { notifyDefaults, readConfigFile, SettingsError } from "../../config/settings.ts";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import type { EngineNotice } from "../../scheduler/engine.ts";
 import { Logger, logRuns } from "../../scheduler/log.ts";
@@ -176,6 +176,7 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     keepRuns,
     log,
     onNotice: (n) => logNotice(log, n),
+    notify: { defaults: notifyDefaults(file) },
   });
   const stopLog = logRuns(scheduler.bus, log);
 

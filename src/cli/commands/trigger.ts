@@ -8,6 +8,8 @@
 
 import type { Command } from "commander";
 import { ApiClient } from "../../api/client.ts";
+import { notifyDefaults, readConfigFile, SettingsError } from "../../config/settings.ts";
+import type { NotifySpec } from "../../core/notify.ts";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import { formatDuration } from "../../schedule/duration.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
@@ -19,12 +21,14 @@ import { CA_CERT_HELP, failRemote } from "./status.ts";
 
 interface TriggerFlags {
   db?: string;
+  config?: string;
   maxTasks: string;
   force?: boolean;
   quiet?: boolean;
   remote?: string;
   caCert?: string;
   wait?: boolean;
+  param: string[];
 }
 
 /** Registers `trigger`. */
@@ -34,8 +38,18 @@ export function registerTrigger(program: Command): void {
     .argument("<jobs-dir>", "folder of job files")
     .argument("<job-id>", "the job to run")
     .option("--db <path>", DB_HELP)
+    .option(
+      "--config <file>",
+      "TOML config file, for its [notify] defaults (default $XDG_CONFIG_HOME/petit/config.toml)",
+    )
     .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
     .option("--force", "run even if a job dependency is not satisfied")
+    .option(
+      "-p, --param <NAME=VALUE>",
+      "a value of one of the job's params (repeatable); the others get their defaults",
+      collect,
+      [],
+    )
     .option("-q, --quiet", "print only the final line")
     .option(
       "--remote <url>",
@@ -46,12 +60,18 @@ export function registerTrigger(program: Command): void {
     .option("--ca-cert <file>", CA_CERT_HELP)
     .option("--wait", "with --remote: wait for the run to finish; exit 0 iff it completed")
     .action(async (dir: string, jobId: string, flags: TriggerFlags) => {
-      if (flags.remote !== undefined) return await remoteTrigger(flags.remote, jobId, flags);
+      const params = paramFlags(flags.param);
+      if (flags.remote !== undefined) {
+        return await remoteTrigger(flags.remote, jobId, flags, params);
+      }
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
+      const defaults = await readNotifyDefaults(flags.config);
       const jobs = await loadValidJobs(dir);
       const job = findJob(jobs, jobId);
       const storage = openStore(dbPath(flags.db));
-      const scheduler = new Scheduler(jobs, { storage, maxTasks });
+      // Shutdown waits (bounded) for the run's notifications before the process exits.
+      const notify = { defaults, waitMs: TRIGGER_NOTIFY_WAIT_MS };
+      const scheduler = new Scheduler(jobs, { storage, maxTasks, notify });
       const stop = flags.quiet
         ? scheduler.bus.subscribe((e) => {
           if (e.type === "job_completed") console.log(`run ${e.run_id} ${e.status}`);
@@ -59,32 +79,57 @@ export function registerTrigger(program: Command): void {
         : printProgress(scheduler.bus);
       let run;
       try {
-        run = scheduler.trigger(job.id, { force: flags.force });
+        run = scheduler.trigger(job.id, { force: flags.force, params });
       } catch (err) {
         stop();
         storage.close();
         if (err instanceof TriggerRefusedError) {
-          if (err.code === "not_found") throw new UsageError(err.message);
+          if (err.code === "not_found" || err.code === "bad_params") {
+            throw new UsageError(err.message);
+          }
           console.error(`refused: ${err.message}`);
           throw new ExitCode(EXIT_FAILURE);
         }
         throw err;
       }
       // Ctrl+C or SIGTERM cancels the run: process groups are terminated, run `cancelled`.
-      const cancel = () => scheduler.cancel(run.runId);
+      // Once it has ended, a signal stops waiting for its notifications instead.
+      let giveUp: () => void = () => {};
+      const givenUp = new Promise<void>((resolve) => (giveUp = resolve));
+      const cancel = () => {
+        if (!scheduler.cancel(run.runId)) giveUp();
+      };
       const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
       for (const s of signals) Deno.addSignalListener(s, cancel);
       try {
         const result = await run.done;
         if (result.status !== "completed") throw new ExitCode(EXIT_FAILURE);
       } finally {
+        await scheduler.shutdown(0, givenUp); // progress still prints the notifications
         for (const s of signals) Deno.removeSignalListener(s, cancel);
         stop();
-        await scheduler.shutdown(0);
         storage.close();
       }
       throw new ExitCode(EXIT_OK);
     });
+}
+
+/**
+ * How long `pt trigger` waits, once its run has ended, for the run's notifications to be
+ * delivered (retries included) before it exits; those still under way are given up.
+ *
+ * @default {10_000}
+ */
+export const TRIGGER_NOTIFY_WAIT_MS = 10_000;
+
+/** The config file's `[notify]` defaults; a config file that is named but bad is exit 2. */
+async function readNotifyDefaults(config: string | undefined): Promise<NotifySpec[]> {
+  try {
+    return notifyDefaults(await readConfigFile(config));
+  } catch (err) {
+    if (err instanceof SettingsError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -94,12 +139,35 @@ export function registerTrigger(program: Command): void {
  */
 const POLL_MS = 500;
 
+/** Adds one repeated option's value to the list. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `-p NAME=VALUE` flags as a map; a flag without `=` or a name given twice is a usage error. */
+export function paramFlags(flags: readonly string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf("=");
+    if (eq <= 0) throw new UsageError(`-p must be NAME=VALUE, got "${flag}"`);
+    const name = flag.slice(0, eq);
+    if (Object.hasOwn(params, name)) throw new UsageError(`-p ${name} is given twice`);
+    params[name] = flag.slice(eq + 1);
+  }
+  return params;
+}
+
 /** `pt trigger --remote`: starts the run in a running scheduler through its API. */
-async function remoteTrigger(url: string, jobId: string, flags: TriggerFlags): Promise<never> {
+async function remoteTrigger(
+  url: string,
+  jobId: string,
+  flags: TriggerFlags,
+  params: Record<string, string>,
+): Promise<never> {
   let client: ApiClient | null = null;
   try {
     client = new ApiClient(url, { caCertFile: flags.caCert });
-    const started = await client.trigger(jobId, flags.force ?? false);
+    const started = await client.trigger(jobId, flags.force ?? false, params);
     if (!flags.quiet || !flags.wait) console.log(started.message);
     if (!flags.wait) throw new ExitCode(EXIT_OK);
     for (;;) {

@@ -13,6 +13,8 @@ import { type JobFile, JobSchema } from "../schema.ts";
 import { type Position, YamlFile } from "../yaml_doc.ts";
 import { FileErrors, type Omitted } from "./error_list.ts";
 import { flattenIssues, reportIssue } from "./issues.ts";
+import { collectJobTasks, type JobTaskRef } from "./job_task_rules.ts";
+import { checkParams, type DeclaredParam } from "./param_rules.ts";
 import { isRecord } from "./raw.ts";
 import { checkSchedule, checkTasks, collectJobDeps } from "./rules.ts";
 import { checkSpawnLimits } from "./spawn_rules.ts";
@@ -43,6 +45,10 @@ export interface AnalyzedFile {
   dependsOnPos: Position;
   /** Job ids this file depends on, with where each is written. */
   deps: { jobId: string; pos: Position }[];
+  /** The params the job takes (`params:`), for the sub-job tasks of other files. */
+  params: DeclaredParam[];
+  /** The file's sub-job tasks (`type: job`), for the checks across files. */
+  jobTasks: JobTaskRef[];
 }
 
 /** Checks one file on its own (everything but the rules across files). Never throws. */
@@ -76,6 +82,8 @@ function analyze(file: string, text: string): AnalyzedFile {
     idPos: yaml.valueAt(["id"]),
     dependsOnPos: yaml.valueAt(["depends_on"]),
     deps: [],
+    params: [],
+    jobTasks: [],
   };
   const finish = () => {
     ({ errors: result.errors, omitted: result.omitted } = errors.list());
@@ -97,6 +105,8 @@ function analyze(file: string, text: string): AnalyzedFile {
   if (isRecord(raw)) {
     checkTasks(yaml, raw, at);
     checkSpawnLimits(yaml, raw, at);
+    result.params = checkParams(yaml, raw, at);
+    result.jobTasks = collectJobTasks(yaml, raw);
     result.deps = collectJobDeps(yaml, raw, at).map((d) => ({
       jobId: d.jobId,
       pos: yaml.valueAt(d.path),
@@ -131,6 +141,8 @@ function failed(file: string, error: ConfigError): AnalyzedFile {
     idPos: start,
     dependsOnPos: start,
     deps: [],
+    params: [],
+    jobTasks: [],
   };
 }
 

@@ -6,18 +6,24 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { parseDuration } from "../../schedule/duration.ts";
-import type {
-  CommandKind,
-  ConfigValue,
-  JobDependency,
-  JobSpec,
-  RetryPolicy,
-  TaskCondition,
-  TaskSpec,
+import {
+  type CommandKind,
+  type ConfigValue,
+  DEFAULT_EXPECT_STATUS,
+  DEFAULT_HTTP_METHOD,
+  type ExpectedStatus,
+  type HttpSpec,
+  type JobDependency,
+  type JobSpec,
+  type ParamSpec,
+  type RetryPolicy,
+  type TaskCondition,
+  type TaskSpec,
 } from "../../core/model.ts";
 import type { Schedule } from "../../schedule/schedule.ts";
+import { buildNotify } from "../notify.ts";
 import type { JobFile, TaskFile } from "../schema.ts";
 
 /**
@@ -63,14 +69,21 @@ export function buildJob(
     dependsOn,
     catchup: data.catchup ?? "none",
     catchupLimit: data.catchup_limit ?? DEFAULT_CATCHUP_LIMIT,
-    tasks: data.tasks.map((t) => buildTask(t)),
+    tasks: data.tasks.map((t) => buildTask(t, dirname(resolve(file)))),
     file: resolve(file),
+    ...(data.params !== undefined ? { params: buildParams(data.params) } : {}),
+    ...(data.env_file !== undefined
+      ? { envFile: inFolder(dirname(resolve(file)), data.env_file) }
+      : {}),
+    ...(data.secrets !== undefined ? { secrets: [...new Set(data.secrets)] } : {}),
+    // Absent, the config file's defaults apply: only a written `notify` is set.
+    ...(data.notify !== undefined ? { notify: data.notify.map(buildNotify) } : {}),
   };
 }
 
-/** A task as the model holds it. */
-function buildTask(t: TaskFile): TaskSpec {
-  const kind: CommandKind = t.type ?? "command";
+/** A task as the model holds it; `dir` is the job file's folder. */
+function buildTask(t: TaskFile, dir: string): TaskSpec {
+  const type = t.type ?? "command";
   const condition: TaskCondition = t.condition === "always"
     ? "all_done"
     : (t.condition ?? "all_success");
@@ -85,8 +98,8 @@ function buildTask(t: TaskFile): TaskSpec {
       : t.timeout !== undefined
       ? parseDuration(t.timeout)
       : null,
-    command: {
-      kind,
+    command: type === "http" || type === "job" ? null : {
+      kind: type satisfies CommandKind,
       command: t.command ?? null,
       args: (t.args ?? []).map(String),
       script: t.script ?? null,
@@ -95,6 +108,41 @@ function buildTask(t: TaskFile): TaskSpec {
       environment: stringMap(t.environment),
     },
     custom: null,
+    http: type === "http" ? buildHttp(t) : null,
+    ...(type === "job" ? { job: { jobId: t.job!, params: stringMap(t.params) } } : {}),
+    ...(t.env_file !== undefined ? { envFile: inFolder(dir, t.env_file) } : {}),
+  };
+}
+
+/** `params:` of a job file as the model holds it: every value a string, in file order. */
+function buildParams(params: NonNullable<JobFile["params"]>): ParamSpec[] {
+  return Object.entries(params).map(([name, p]) => {
+    const full = typeof p === "object" ? p : { default: p };
+    return {
+      name,
+      default: full.default === undefined ? null : String(full.default),
+      description: "description" in full ? full.description ?? null : null,
+      pattern: "pattern" in full ? full.pattern ?? null : null,
+    };
+  });
+}
+
+/**
+ * A path of the job file resolved against its folder `dir`; `~/…` is left as written (it is
+ * the home folder of whoever reads the file, when it is read).
+ */
+function inFolder(dir: string, path: string): string {
+  return path.startsWith("~/") || isAbsolute(path) ? path : resolve(dir, path);
+}
+
+/** The request of an HTTP task (`url` is there: the loader checked it). */
+function buildHttp(t: TaskFile): HttpSpec {
+  return {
+    url: t.url!,
+    method: t.method ?? DEFAULT_HTTP_METHOD,
+    headers: stringMap(t.headers),
+    body: t.body ?? null,
+    expectStatus: (t.expect_status as ExpectedStatus[] | undefined) ?? DEFAULT_EXPECT_STATUS,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Checks across the files of a folder: job ids are unique, every upstream job exists, and
- * jobs do not depend on themselves or in a cycle. Errors are added to the file they are in.
+ * jobs do not depend on themselves or in a cycle; sub-job tasks are checked against the jobs
+ * they run (`job_task_rules.ts`). Errors are added to the file they are in.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { AnalyzedFile } from "./analysis.ts";
 import { MAX_ERRORS_PER_FILE } from "./error_list.ts";
 import { findCycle } from "./graph.ts";
 import { listKnown } from "./issues.ts";
+import { checkJobTasksAcrossFiles } from "./job_task_rules.ts";
 
 /**
  * Unknown upstream jobs that get a "did you mean" over every job id, per load. Each costs a
@@ -20,7 +22,7 @@ import { listKnown } from "./issues.ts";
  */
 export const JOB_HINTS_PER_LOAD = 100;
 
-/** Checks across files: duplicate ids, unknown upstream jobs, job cycles. */
+/** Checks across files: duplicate ids, unknown upstream jobs, job cycles, sub-job tasks. */
 export function crossCheck(files: AnalyzedFile[]): void {
   const byId = new Map<string, AnalyzedFile>();
   for (const f of files) {
@@ -71,4 +73,5 @@ export function crossCheck(files: AnalyzedFile[]): void {
       message: `job dependency cycle: ${cycle.join(" -> ")}`,
     });
   }
+  checkJobTasksAcrossFiles(files, byId, known);
 }

@@ -12,7 +12,9 @@ import { parseSchedule, type Schedule, ScheduleError } from "../../schedule/sche
 import { nearest } from "../errors.ts";
 import type { YamlFile } from "../yaml_doc.ts";
 import { findCycle, Upstream } from "./graph.ts";
+import { checkHttpFields } from "./http_rules.ts";
 import { label, listKnown, type ReportAt } from "./issues.ts";
+import { checkJobTaskFields } from "./job_task_rules.ts";
 import { isRecord, type Path } from "./raw.ts";
 
 /**
@@ -110,6 +112,8 @@ function checkTaskKind(
     }
     if (t.args !== undefined) at(where("args"), `tasks[${i}]: "args" is for type: command`);
   }
+  checkHttpFields(yaml, i, t, type, at);
+  checkJobTaskFields(yaml, i, t, type, at);
   if (t.inline !== undefined && type !== "python") {
     at(where("inline"), `tasks[${i}]: "inline" is for type: python`);
   }
@@ -124,7 +128,7 @@ function checkTaskKind(
   }
 }
 
-/** Template references must resolve: known config keys, upstream tasks only. */
+/** Template references must resolve: known config keys and params, upstream tasks only. */
 function checkTemplates(
   yaml: YamlFile,
   raw: Record<string, unknown>,
@@ -133,6 +137,7 @@ function checkTemplates(
   at: ReportAt,
 ): void {
   const config = isRecord(raw.config) ? raw.config : {};
+  const params = isRecord(raw.params) ? raw.params : {};
   let configKeys: string[] | null = null;
   const check = (
     path: Path,
@@ -153,6 +158,12 @@ function checkTemplates(
             (configKeys.length
               ? ` (known keys: ${listKnown(configKeys)})`
               : " (the job has no config)");
+        });
+      } else if (ref.kind === "param" && !Object.hasOwn(params, ref.name)) {
+        at(pos, () => {
+          const names = Object.keys(params).sort();
+          return `unknown param "${ref.name}" in {{ ${part.expression} }}` +
+            (names.length ? ` (known params: ${listKnown(names)})` : " (the job has no params)");
         });
       } else if (ref.kind === "stdout" || ref.kind === "exit_code" || ref.kind === "output") {
         if (upstream === null) {
@@ -181,8 +192,20 @@ function checkTemplates(
     check(["tasks", i, "command"], t.command, upstream, taskId);
     check(["tasks", i, "script"], t.script, upstream, taskId);
     check(["tasks", i, "working_dir"], t.working_dir, upstream, taskId);
+    check(["tasks", i, "url"], t.url, upstream, taskId);
+    check(["tasks", i, "body"], t.body, upstream, taskId);
+    if (isRecord(t.headers)) {
+      for (const [name, value] of Object.entries(t.headers)) {
+        check(["tasks", i, "headers", name], value, upstream, taskId);
+      }
+    }
     if (Array.isArray(t.args)) {
       t.args.forEach((a, j) => check(["tasks", i, "args", j], a, upstream, taskId));
+    }
+    if (isRecord(t.params)) {
+      for (const [name, value] of Object.entries(t.params)) {
+        check(["tasks", i, "params", name], value, upstream, taskId);
+      }
     }
     if (isRecord(t.environment)) {
       for (const [key, value] of Object.entries(t.environment)) {

@@ -11,6 +11,9 @@
 import type { JobSpec, TaskSpec } from "../../core/model.ts";
 import type { TemplateContext } from "../../core/template.ts";
 import type { AttemptLogs } from "../../events/types.ts";
+import type { CapturedOutput } from "../process/mod.ts";
+import type { SecretMask } from "../secrets.ts";
+import type { ChildRuns } from "./child_runs.ts";
 
 /** What an attempt reports when it has started (the `task_started` event). */
 export interface AttemptStart {
@@ -47,6 +50,23 @@ export interface AttemptContext {
   /** Attempt timeout in milliseconds (the task's `timeoutMs`), or null for none. */
   readonly timeoutMs: number | null;
   /**
+   * The values of the job's and the task's `env_file`, read by the runner when the run and
+   * the task started: they sit below the job's and the task's `environment` respectively.
+   * None when absent.
+   */
+  readonly fileEnv?: {
+    readonly job: Readonly<Record<string, string>>;
+    readonly task: Readonly<Record<string, string>>;
+  };
+  /**
+   * The secret values of this attempt (the job's `secrets`): output is masked as it is
+   * captured. The runner masks errors and logs again, so an attempt without output of its own
+   * may ignore it. None when absent.
+   */
+  readonly mask?: SecretMask | null;
+  /** Starts child runs (sub-job tasks); absent when the runner has no scheduler behind it. */
+  readonly childRuns?: ChildRuns;
+  /**
    * Cancels the run. When it aborts, the attempt stops its work and resolves with
    * `cancelled: true`; if it is already aborted, nothing should start.
    */
@@ -66,6 +86,11 @@ export interface AttemptContext {
   readonly killGraceMs?: number;
   /** Receives each complete line of output as it arrives. */
   readonly onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /**
+   * Receives the attempt's output captures once its work has started, so what it printed so
+   * far can be read while it runs (live logs). Called at most once.
+   */
+  readonly onCapture?: (output: CapturedOutput) => void;
   /**
    * Publishes `task_started`. An attempt calls it once, as soon as its work has started
    * (with the process group, for recovery) or once it knows it never will (with nulls);

@@ -6,6 +6,8 @@
  * - `registry.ts`: `taskType`, `ATTEMPT_RUNNERS`, `runAttemptByType`
  * - `run_command.ts`: command, shell and python tasks (processes)
  * - `run_custom.ts`: TypeScript tasks
+ * - `run_http.ts`: HTTP requests (`type: http`)
+ * - `run_job.ts`: sub-job tasks (`type: job`), through `child_runs.ts`'s `ChildRuns`
  *
  * @module
  */
@@ -20,3 +22,6 @@ export {
 export { ATTEMPT_RUNNERS, runAttemptByType, type TaskType, taskType } from "./registry.ts";
 export { runCommandAttempt } from "./run_command.ts";
 export { runCustomAttempt } from "./run_custom.ts";
+export { runHttpAttempt, statusExpected } from "./run_http.ts";
+export { runJobAttempt } from "./run_job.ts";
+export type { ChildRun, ChildRunEnd, ChildRunRequest, ChildRuns } from "./child_runs.ts";

@@ -1,8 +1,8 @@
 /**
  * Picks the {@linkcode RunAttempt} of a task by its type. Today: command tasks (`command`,
- * `shell`, `python`) and TypeScript tasks (`custom`); HTTP, sub-job, Kubernetes and SSH
- * tasks will be further entries. The map is keyed by every {@linkcode TaskType}, so the
- * compiler asks for an entry when a type is added.
+ * `shell`, `python`), TypeScript tasks (`custom`), HTTP requests (`http`) and sub-job tasks
+ * (`job`); Kubernetes and SSH tasks will be further entries. The map is keyed by every
+ * {@linkcode TaskType}, so the compiler asks for an entry when a type is added.
  *
  * @module
  */
@@ -11,16 +11,27 @@ import type { CommandKind, TaskSpec } from "../../core/model.ts";
 import type { AttemptContext, AttemptResult, RunAttempt } from "./contract.ts";
 import { runCommandAttempt } from "./run_command.ts";
 import { runCustomAttempt } from "./run_custom.ts";
+import { runHttpAttempt } from "./run_http.ts";
+import { runJobAttempt } from "./run_job.ts";
 
-/** What kind of work a task does: a command kind, or `custom` for TypeScript tasks. */
-export type TaskType = CommandKind | "custom";
+/**
+ * What kind of work a task does: a command kind, `custom` for TypeScript tasks, `http` for
+ * an HTTP request or `job` for a run of another job.
+ */
+export type TaskType = CommandKind | "custom" | "http" | "job";
 
 /**
  * The type of `task`. A task with neither a command nor code counts as `command`, whose
  * attempt then fails with "task … has no command".
  */
 export function taskType(task: TaskSpec): TaskType {
-  return task.custom ? "custom" : task.command?.kind ?? "command";
+  return task.custom
+    ? "custom"
+    : task.http
+    ? "http"
+    : task.job
+    ? "job"
+    : task.command?.kind ?? "command";
 }
 
 /** The attempt implementation of each task type. */
@@ -29,6 +40,8 @@ export const ATTEMPT_RUNNERS: Readonly<Record<TaskType, RunAttempt>> = Object.fr
   shell: runCommandAttempt,
   python: runCommandAttempt,
   custom: runCustomAttempt,
+  http: runHttpAttempt,
+  job: runJobAttempt,
 });
 
 /** The runner's default {@linkcode RunAttempt}: the implementation of the task's type. */

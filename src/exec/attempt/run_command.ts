@@ -28,6 +28,7 @@ export const runCommandAttempt: RunAttempt = async (
     outputFile: ctx.outputFile,
     runDir: ctx.runDir,
     scheduledFor: ctx.scheduledFor,
+    fileEnv: ctx.fileEnv,
   });
   let started = false;
   const onLine = ctx.onLine;
@@ -45,6 +46,8 @@ export const runCommandAttempt: RunAttempt = async (
       ctx.started({ pgid, procStart });
     },
     onLine,
+    onCapture: ctx.onCapture,
+    mask: ctx.mask,
   });
   if (!started) ctx.started({ pgid: null, procStart: null });
   const outputs = result.startError ? {} : await readOutputs(ctx.outputFile);

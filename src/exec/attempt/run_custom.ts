@@ -8,7 +8,10 @@
 
 import { longTimeout } from "../../core/delay.ts";
 import type { TaskInput, TaskSpec } from "../../core/model.ts";
+import { Capture, DEFAULT_MAX_LOG_BYTES } from "../process/mod.ts";
 import type { AttemptContext, AttemptResult, RunAttempt } from "./contract.ts";
+
+const encoder = new TextEncoder();
 
 /** Runs one attempt of a TypeScript task with the same timeout and cancellation rules. */
 export const runCustomAttempt: RunAttempt = async (
@@ -29,6 +32,13 @@ export const runCustomAttempt: RunAttempt = async (
     : null;
   const outputs: Record<string, string> = {};
   const lines: string[] = [];
+  // Only read by live logs (the stored stdout is `lines`): what was logged so far, capped
+  // like a process's output.
+  const max = ctx.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+  const live = ctx.onCapture
+    ? { stdout: new Capture(max, null), stderr: new Capture(max, null) }
+    : null;
+  if (live) ctx.onCapture!(live);
   let error: string | null = null;
   try {
     const work = Promise.resolve(task.custom!.execute({
@@ -43,8 +53,11 @@ export const runCustomAttempt: RunAttempt = async (
         get: (k) => outputs[k],
       },
       signal: controller.signal,
-      log: (line) => {
+      log: (text) => {
+        // Masked before it is kept anywhere: the live logs read it as it is logged.
+        const line = ctx.mask ? ctx.mask.text(text) : text;
         lines.push(line);
+        live?.stdout.push(encoder.encode(`${line}\n`));
         ctx.onLine?.("stdout", line);
       },
     }));
@@ -68,6 +81,9 @@ export const runCustomAttempt: RunAttempt = async (
     ctx.signal?.removeEventListener("abort", onAbort);
   }
   const stdout = lines.length ? lines.join("\n") + "\n" : "";
+  if (error !== null && ctx.mask) error = ctx.mask.text(error);
+  const stderr = error && !timedOut && error !== "cancelled" ? `${error}\n` : "";
+  if (stderr) live?.stderr.push(encoder.encode(stderr));
   return {
     ok: error === null,
     cancelled: error === "cancelled",
@@ -78,7 +94,7 @@ export const runCustomAttempt: RunAttempt = async (
       started_at: startedAt,
       ended_at: Date.now(),
       stdout,
-      stderr: error && !timedOut && error !== "cancelled" ? `${error}\n` : "",
+      stderr,
       stdout_truncated: false,
       stderr_truncated: false,
       stdout_bytes: stdout.length,

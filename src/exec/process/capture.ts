@@ -1,7 +1,10 @@
 /**
  * Output capture of a child process: each stream keeps its first bytes up to a cap and
- * counts the rest, and complete lines are passed on as they arrive. Reads use a "bring
- * your own buffer" reader where the stream supports it. No permissions needed.
+ * counts the rest, and complete lines are passed on as they arrive. The kept bytes can be
+ * read while the process runs ({@linkcode KeptOutput}: live logs). With a secrets mask, bytes
+ * are masked as they come in, before anything is kept or passed on, so the stored logs, the
+ * live logs and the lines all show `***`. Reads use a "bring your own buffer" reader where the
+ * stream supports it. No permissions needed.
  *
  * @module
  */
@@ -30,6 +33,14 @@ const READ_BUFFER_MIN = 1024;
 const READ_BUFFER_MAX = 64 * 1024;
 
 const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** Masks secret values in a byte stream (`exec/secrets.ts`'s `MaskStream` fits). */
+export interface StreamMask {
+  /** The masked bytes that can be passed on now (some may be held back). */
+  push(chunk: Uint8Array): Uint8Array;
+  /** The bytes held back, at the end of the stream. */
+  flush(): Uint8Array;
+}
 
 /** Splits a byte stream into lines for onLine, holding at most MAX_LINE_BYTES per line. */
 export class LineSplitter {
@@ -95,27 +106,59 @@ export class LineSplitter {
 }
 
 /**
+ * What a running attempt has printed on one stream so far: the kept bytes, readable while
+ * they grow (the live logs read them; nothing else is buffered for them).
+ */
+export interface KeptOutput {
+  /** Bytes kept so far. */
+  readonly kept: number;
+  /** Bytes produced so far, kept or not. */
+  readonly total: number;
+  /** The cap is reached: no more bytes will be kept. */
+  readonly full: boolean;
+  /** The kept bytes so far: a view whose bytes never change (later bytes go past its end). */
+  bytes(): Uint8Array;
+  /** Called after bytes were kept (one reader, the live attempt); exceptions are ignored. */
+  onGrow: (() => void) | null;
+}
+
+/**
  * Keeps the first `max` bytes of a stream and counts the rest. Bytes are copied into one
  * growing buffer: Deno hands out small reads as views of a 64 KiB buffer, so keeping the
  * chunks themselves would pin 64 KiB per short line of a chatty, slow task.
  */
-export class Capture {
+export class Capture implements KeptOutput {
   /** Bytes kept. */
   kept = 0;
   /** Bytes seen in total. */
   total = 0;
+  /** Called after bytes were kept; see {@linkcode KeptOutput.onGrow}. */
+  onGrow: (() => void) | null = null;
   #buf = new Uint8Array(0);
   readonly #max: number;
   readonly #lines: LineSplitter | null;
+  readonly #mask: StreamMask | null;
 
-  /** Keeps at most `max` bytes; passes every chunk on to `lines` when given. */
-  constructor(max: number, lines: LineSplitter | null) {
+  /**
+   * Keeps at most `max` bytes; passes every chunk on to `lines` when given. With `mask`, the
+   * bytes are masked first: what is kept, counted and passed on is the masked output.
+   */
+  constructor(max: number, lines: LineSplitter | null, mask: StreamMask | null = null) {
     this.#max = Math.max(0, max);
     this.#lines = lines;
+    this.#mask = mask;
   }
 
   /** Counts `chunk`, keeps what fits (copied) and passes it to the line splitter. */
   push(chunk: Uint8Array): void {
+    // Once nothing more is kept and no one reads lines, the rest is only counted: a task
+    // that prints gigabytes pays for masking its first MiB alone.
+    if (this.#mask === null || (this.#lines === null && this.full)) this.#add(chunk);
+    else this.#add(this.#mask.push(chunk));
+  }
+
+  #add(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     this.total += chunk.length;
     const n = Math.min(this.#max - this.kept, chunk.length);
     if (n > 0) {
@@ -129,12 +172,28 @@ export class Capture {
       }
       this.#buf.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.kept);
       this.kept = need;
+      try {
+        this.onGrow?.();
+      } catch {
+        // A failing live-log reader must not break capture.
+      }
     }
     this.#lines?.push(chunk);
   }
 
+  /** The kept bytes so far (a view of the buffer). */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.kept);
+  }
+
+  /** The cap is reached: later bytes are only counted. */
+  get full(): boolean {
+    return this.kept >= this.#max;
+  }
+
   /** Flushes the last partial line and decodes the kept bytes once. */
   text(): string {
+    if (this.#mask) this.#add(this.#mask.flush());
     this.#lines?.flush();
     return this.kept === 0 ? "" : decoder.decode(this.#buf.subarray(0, this.kept));
   }

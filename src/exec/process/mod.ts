@@ -6,7 +6,7 @@
  * Deno may read it, `ps` otherwise); needs --allow-run and --allow-read.
  *
  * - `spawn.ts`: `runProcess`, the attempt itself
- * - `capture.ts`: capped output capture and live lines
+ * - `capture.ts`: capped output capture, readable while it grows, and live lines
  * - `groups.ts`: `setsid`, group liveness, the kill sequence
  * - `identity.ts`: pid + start time tokens for recovery
  * - `leftovers.ts`: processes a run left behind (detached daemons), found by `PETIT_RUN_ID`
@@ -17,12 +17,14 @@
  */
 
 export {
+  type CapturedOutput,
   DEFAULT_KILL_GRACE_MS,
   DEFAULT_MAX_LOG_BYTES,
   type ProcessResult,
   type ProcessSpec,
   runProcess,
 } from "./spawn.ts";
+export { Capture, type KeptOutput, MAX_LINE_BYTES } from "./capture.ts";
 export { isProcessGroupAlive, killProcessGroup } from "./groups.ts";
 export { findRunProcessGroups, terminateLeftovers } from "./leftovers.ts";
 export { isSameProcess, processStartEpoch, procStartTime, startToken } from "./identity.ts";

@@ -7,7 +7,8 @@
  */
 
 import { longTimeout } from "../../core/delay.ts";
-import { byteReader, Capture, LineSplitter, pump } from "./capture.ts";
+import type { SecretMask } from "../secrets.ts";
+import { byteReader, Capture, type KeptOutput, LineSplitter, pump } from "./capture.ts";
 import { SETSID, terminateGroup } from "./groups.ts";
 import { startToken } from "./identity.ts";
 import { describeStartError, resolveProgram, unresolvedError } from "./program.ts";
@@ -76,6 +77,25 @@ export interface ProcessSpec {
    * Exceptions are ignored.
    */
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /**
+   * Receives the two captures right after the spawn, so what the process printed so far can
+   * be read while it runs (live logs). Not called when the program could not start.
+   * Exceptions are ignored.
+   */
+  onCapture?: (output: CapturedOutput) => void;
+  /**
+   * Secret values to show as `***`: both streams are masked as they are read, before their
+   * bytes are kept, counted or passed to `onLine`. None when absent.
+   */
+  mask?: SecretMask | null;
+}
+
+/** The captures of a running attempt, one per stream. */
+export interface CapturedOutput {
+  /** Standard output so far. */
+  readonly stdout: KeptOutput;
+  /** Standard error so far. */
+  readonly stderr: KeptOutput;
 }
 
 /** How an attempt ended. */
@@ -195,11 +215,20 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   const out = new Capture(
     maxLogBytes,
     onLine ? new LineSplitter((l) => onLine("stdout", l)) : null,
+    spec.mask?.stream() ?? null,
   );
   const err = new Capture(
     maxLogBytes,
     onLine ? new LineSplitter((l) => onLine("stderr", l)) : null,
+    spec.mask?.stream() ?? null,
   );
+  if (spec.onCapture) {
+    try {
+      spec.onCapture({ stdout: out, stderr: err });
+    } catch {
+      // Live reading is optional; the attempt runs regardless.
+    }
+  }
   const outReader = byteReader(child.stdout);
   const errReader = byteReader(child.stderr);
   let pipesClosed = false;

@@ -124,6 +124,15 @@ export const MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
   },
+  // 3: the parameters a run was triggered with (JSON object text; NULL is none), and for a
+  // run started by a sub-job task, the run of that task.
+  {
+    version: 3,
+    sql: `
+  ALTER TABLE runs ADD COLUMN params TEXT;
+  ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+  `,
+  },
 ];
 
 /** The schema version this code writes: the version of the last migration. */

@@ -14,7 +14,7 @@ export type Row = Record<string, SQLOutputValue>;
 
 /** Columns of `runs` that make a {@link RunRecord}, in insert order. */
 export const RUN_COLS = "id, job_id, status, trigger, reason, scheduled_for, started_at, " +
-  "ended_at, duration_ms, error, retry_of, owner";
+  "ended_at, duration_ms, error, retry_of, owner, params, parent_run_id";
 /** Columns of `task_runs` that make a {@link TaskRunRecord} (with the run id). */
 export const TASK_COLS =
   "task_id, status, attempts, started_at, ended_at, duration_ms, exit_code, error, pgid, proc_start";
@@ -46,7 +46,29 @@ export function toRun(r: Row): RunRecord {
     error: strOrNull(r.error),
     retry_of: strOrNull(r.retry_of),
     owner: strOrNull(r.owner),
+    params: r.params === null ? {} : parseParams(r.params),
+    parent_run_id: strOrNull(r.parent_run_id),
   };
+}
+
+/** The `params` column (a JSON object of strings) as a map; anything else reads as none. */
+function parseParams(v: SQLOutputValue): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(String(v));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, value] of Object.entries(parsed)) {
+      if (typeof value === "string") out[k] = value;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** A run's params as the `params` column stores them: JSON, or NULL for none. */
+export function paramsColumn(params: Readonly<Record<string, string>> | undefined): string | null {
+  return params === undefined || Object.keys(params).length === 0 ? null : JSON.stringify(params);
 }
 
 /** A `task_runs` row (of {@link TASK_COLS}) of run `runId` as a record. */

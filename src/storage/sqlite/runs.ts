@@ -9,7 +9,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { RunExistsError, RunNotFoundError, SlotTakenError } from "../errors.ts";
 import { DEFAULT_RUN_LIMIT, type RunQuery, type RunRecord } from "../types.ts";
 import { isUniqueViolation } from "./codes.ts";
-import { RUN_COLS, toRun } from "./rows.ts";
+import { paramsColumn, RUN_COLS, toRun } from "./rows.ts";
 import type { StatementCache } from "./statements.ts";
 
 /** The storage error a refused write to `runs` means, or `err` itself. */
@@ -41,7 +41,8 @@ export class RunsTable {
     this.#cache = cache;
     this.#insert = db.prepare(
       `INSERT INTO runs (${RUN_COLS}) VALUES (:id, :job_id, :status, :trigger, :reason,
-          :scheduled_for, :started_at, :ended_at, :duration_ms, :error, :retry_of, :owner)`,
+          :scheduled_for, :started_at, :ended_at, :duration_ms, :error, :retry_of, :owner,
+          :params, :parent_run_id)`,
     );
     this.#get = db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE id = ?`);
     this.#rkOf = db.prepare("SELECT rk FROM runs WHERE id = ?");
@@ -91,6 +92,8 @@ export class RunsTable {
         error: run.error ?? null,
         retry_of: run.retry_of ?? null,
         owner: run.owner ?? null,
+        params: paramsColumn(run.params),
+        parent_run_id: run.parent_run_id ?? null,
       });
     } catch (err) {
       throw constraintError(err, run.id, run.job_id, run.scheduled_for);

@@ -1,12 +1,13 @@
 /** `taskType()` and `ATTEMPT_RUNNERS`: which RunAttempt runs which kind of task. */
 
 import assert from "node:assert/strict";
-import type { CommandKind, TaskSpec } from "../../../src/core/model.ts";
+import type { CommandKind, HttpSpec, TaskSpec } from "../../../src/core/model.ts";
 import { NO_RETRY } from "../../../src/core/model.ts";
 import {
   ATTEMPT_RUNNERS,
   runCommandAttempt,
   runCustomAttempt,
+  runHttpAttempt,
   taskType,
 } from "../../../src/exec/attempt/mod.ts";
 
@@ -31,19 +32,35 @@ function task(kind: CommandKind | "custom" | "none"): TaskSpec {
   };
 }
 
-Deno.test("taskType: the command kind, custom for TypeScript tasks, command when neither is set", () => {
+Deno.test("taskType: the command kind, custom for TypeScript tasks, http for requests, else command", () => {
   assert.equal(taskType(task("command")), "command");
   assert.equal(taskType(task("shell")), "shell");
   assert.equal(taskType(task("python")), "python");
   assert.equal(taskType(task("custom")), "custom");
   assert.equal(taskType(task("none")), "command");
+  const request: HttpSpec = {
+    url: "http://x",
+    method: "GET",
+    headers: {},
+    body: null,
+    expectStatus: [],
+  };
+  assert.equal(taskType({ ...task("none"), http: request }), "http");
 });
 
 Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for custom", () => {
-  assert.deepEqual(Object.keys(ATTEMPT_RUNNERS).sort(), ["command", "custom", "python", "shell"]);
+  assert.deepEqual(Object.keys(ATTEMPT_RUNNERS).sort(), [
+    "command",
+    "custom",
+    "http",
+    "job",
+    "python",
+    "shell",
+  ]);
   assert.equal(ATTEMPT_RUNNERS.command, runCommandAttempt);
   assert.equal(ATTEMPT_RUNNERS.shell, runCommandAttempt);
   assert.equal(ATTEMPT_RUNNERS.python, runCommandAttempt);
   assert.equal(ATTEMPT_RUNNERS.custom, runCustomAttempt);
+  assert.equal(ATTEMPT_RUNNERS.http, runHttpAttempt);
   assert.ok(Object.isFrozen(ATTEMPT_RUNNERS));
 });
