@@ -8,13 +8,21 @@ import { formatDuration } from "../schedule/duration.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { PetitEvent } from "../events/types.ts";
 
-/** Subscribes a printer of task progress to `bus`; returns the unsubscribe function. */
+/**
+ * Subscribes a printer of task progress to `bus`; returns the unsubscribe function. The tasks
+ * of runs other than the first (child runs of sub-job tasks) are named `job/task`.
+ */
 export function printProgress(
   bus: EventBus,
   write: (line: string) => void = (l) => console.log(l),
 ): () => void {
+  let first: string | null = null;
   return bus.subscribe((event) => {
-    const line = describeEvent(event);
+    if (event.type === "job_started") first ??= event.run_id;
+    const child = "task_id" in event && first !== null && event.run_id !== first;
+    const line = describeEvent(
+      child ? { ...event, task_id: `${event.job_id}/${event.task_id}` } : event,
+    );
     if (line !== null) write(line);
   });
 }

@@ -70,11 +70,28 @@ export class SecretMask {
     return this.#texts.length;
   }
 
-  /** `text` with every secret value replaced by {@link MASK}. */
+  /**
+   * `text` with every secret value replaced by {@link MASK}: the leftmost value first, the
+   * longest of those that start there (as the stream masks).
+   */
   text(text: string): string {
-    let out = text;
-    for (const value of this.#texts) if (out.includes(value)) out = out.split(value).join(MASK);
-    return out;
+    if (!this.#texts.some((v) => text.includes(v))) return text;
+    let out = "";
+    let at = 0;
+    for (;;) {
+      let best = -1;
+      let length = 0;
+      for (const value of this.#texts) {
+        const p = text.indexOf(value, at);
+        if (p !== -1 && (best === -1 || p < best || (p === best && value.length > length))) {
+          best = p;
+          length = value.length;
+        }
+      }
+      if (best === -1) return out + text.slice(at);
+      out += text.slice(at, best) + MASK;
+      at = best + length;
+    }
   }
 
   /** A masker for one byte stream (stdout or stderr of an attempt). */
@@ -117,7 +134,18 @@ export class MaskStream {
    * secret value are held back and come with a later call, or {@link flush}.
    */
   push(chunk: Uint8Array): Uint8Array {
-    const data = this.#held.length === 0 ? chunk : concat([this.#held, chunk]);
+    return this.#mask(this.#held.length === 0 ? chunk : concat([this.#held, chunk]), false);
+  }
+
+  /** The bytes held back, masked, once the stream has ended (no value can grow any more). */
+  flush(): Uint8Array {
+    const held = this.#held;
+    this.#held = new Uint8Array(0);
+    return held.length === 0 ? held : this.#mask(held, true);
+  }
+
+  /** `data` masked; unless `final`, what may begin a value is held back. */
+  #mask(data: Uint8Array, final: boolean): Uint8Array {
     const parts: Uint8Array[] = [];
     const next = this.#values.map(() => -2); // -2: not searched yet; -1: none left
     let at = 0;
@@ -133,24 +161,20 @@ export class MaskStream {
         }
       });
       if (best === -1) break;
+      // Near the end, a longer value may begin at or before this match and be cut by the
+      // chunk's end ("hunt" of "hunter2"): hold from there and decide with the next chunk.
+      if (!final && best > data.length - this.#longest && this.#heldFrom(data, at) <= best) break;
       parts.push(data.subarray(at, best), MASK_BYTES);
       at = best + bestLength;
     }
-    const hold = this.#heldFrom(data, at);
+    const hold = final ? data.length : this.#heldFrom(data, at);
     parts.push(data.subarray(at, hold));
     // Copied: `data` may be the reader's buffer, which is reused.
-    this.#held = data.slice(hold);
+    if (!final) this.#held = data.slice(hold);
     return concat(parts);
   }
 
-  /** The bytes held back, once the stream has ended (they were not a secret). */
-  flush(): Uint8Array {
-    const held = this.#held;
-    this.#held = new Uint8Array(0);
-    return held;
-  }
-
-  /** The start of the shortest end of `data` (from `from` on) that begins a secret value. */
+  /** Where the longest end of `data` (from `from` on) that may begin a secret value starts. */
   #heldFrom(data: Uint8Array, from: number): number {
     const start = Math.max(from, data.length - (this.#longest - 1));
     for (let q = start; q < data.length; q++) {

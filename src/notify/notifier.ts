@@ -203,7 +203,9 @@ export class Notifier {
     const settled = event.run_id !== null ? this.#o.settled?.(event.run_id) : undefined;
     const cwd = job?.file ? dirname(job.file) : undefined;
     for (const spec of specs) {
-      const delivery = this.#deliver({ spec, payload, cwd, settled, stop: this.#stop.signal });
+      // #deliver reports its own failures as events; anything else is a bug, logged.
+      const delivery = this.#deliver({ spec, payload, cwd, settled, stop: this.#stop.signal })
+        .catch((err) => console.error(`petit: notification crashed: ${String(err)}`));
       this.#pending.add(delivery);
       void delivery.finally(() => this.#pending.delete(delivery));
     }
@@ -254,7 +256,7 @@ export class Notifier {
       timeoutMs: d.spec.timeoutMs,
       signal: d.stop,
       cwd: d.cwd,
-      env: this.#o.env ?? Deno.env.toObject(),
+      env: this.#o.env ?? processEnv(),
     };
     for (let attempt = 1;; attempt++) {
       try {
@@ -276,5 +278,14 @@ export class Notifier {
         }
       }
     }
+  }
+}
+
+/** This process's environment, or none where reading it is not allowed (a library user's). */
+function processEnv(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
   }
 }

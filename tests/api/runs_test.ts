@@ -170,6 +170,8 @@ Deno.test("runs of a job: newest first, limit, before and status", async () => {
       "error",
       "id",
       "job_id",
+      "params",
+      "parent_run_id",
       "reason",
       "retry_of",
       "scheduled_for",

@@ -14,6 +14,8 @@ const run = {
   reason: null,
   scheduled_for: null,
   retry_of: null,
+  params: {},
+  parent_run_id: null,
 };
 
 Deno.test("expectShape: accepts an answer as its route declares it", () => {

@@ -120,6 +120,8 @@ interface RunJson {
   reason: string | null;
   scheduled_for: number | null;
   retry_of: string | null;
+  params: Record<string, string>;
+  parent_run_id: string | null;
 }
 
 interface TaskJson {
@@ -162,6 +164,8 @@ const RUN_KEYS = [
   "reason",
   "scheduled_for",
   "retry_of",
+  "params",
+  "parent_run_id",
 ];
 const TASK_KEYS = [
   "task_id",

@@ -219,3 +219,26 @@ Deno.test("jobJsonSchema(): notify entries have one channel, http(s) URLs, known
     "none (defaults off)": job("notify: []"),
   });
 });
+
+Deno.test("jobJsonSchema(): sub-job tasks, params, env_file and secrets, as in the loader", () => {
+  assertAgree(false, {
+    "job task without job": job(...task("type: job")),
+    "command in a job task": job(...task("type: job", "job: b", "command: echo")),
+    "env_file in a job task": job(...task("type: job", "job: b", "env_file: x.env")),
+    "job in a command task": job(...task("command: echo", "job: b")),
+    "params in a shell task": job(...task("type: shell", "script: x", "params: {a: b}")),
+    "a param name that is no name": job("params: {9x: 1}"),
+    "an unknown key of a param": job("params: {a: {dflt: 1}}"),
+    "a param that is a list": job("params: {a: [1]}"),
+    "an empty env_file": job('env_file: ""'),
+    "a secret name with =": job("secrets: [A=B]"),
+  });
+  assertAgree(true, {
+    "params": job("params: {a: x, b: {default: 1, description: d, pattern: '[0-9]+'}, c: {}}"),
+    "env_file and secrets": job(
+      "env_file: a.env",
+      "secrets: [API_TOKEN]",
+      ...task("command: echo", "env_file: t.env"),
+    ),
+  });
+});

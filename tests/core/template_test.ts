@@ -136,3 +136,13 @@ Deno.test("renderTemplate(): leaves others' expressions between Petit's in place
     "backup {{ .Names }} r1",
   );
 });
+
+Deno.test("renderTemplate(): params.NAME renders the run's value; only own names count", () => {
+  assert.deepEqual(refOf("{{ params.day }}"), { kind: "param", name: "day" });
+  assert.equal(refOf("{{ params }}"), null);
+  assert.equal(refOf("{{ params.a.b }}"), null);
+  const ctx = context({ params: { day: "2026-03-01" } });
+  assert.equal(renderTemplate("load {{ params.day }}", ctx), "load 2026-03-01");
+  assert.equal(renderTemplate("[{{ params.constructor }}]", ctx), "[]");
+  assert.equal(renderTemplate("[{{ params.day }}]", context()), "[]");
+});

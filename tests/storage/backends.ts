@@ -26,6 +26,8 @@ export function run(id: string, over: Partial<RunRecord> = {}): RunRecord {
     error: null,
     retry_of: null,
     owner: null,
+    params: {},
+    parent_run_id: null,
     ...over,
   };
 }

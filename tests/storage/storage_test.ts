@@ -50,6 +50,25 @@ contractTest("inserts, gets and updates runs", (s) => {
   assert.equal(s.getRun("r1")?.status, "failed");
 });
 
+contractTest("a run keeps its params and parent run; none read as {} and null", (s) => {
+  const params = { day: "2026-03-01", note: 'a "quoted" value, unicode: é' };
+  s.insertRun(run("child", { trigger: "parent", params, parent_run_id: "parent" }));
+  s.insertRun(run("plain", { params: undefined, parent_run_id: undefined }));
+  s.flush();
+  assert.deepEqual(
+    s.getRun("child"),
+    run("child", { trigger: "parent", params, parent_run_id: "parent" }),
+  );
+  assert.deepEqual(s.getRun("plain")?.params, {});
+  assert.equal(s.getRun("plain")?.parent_run_id, null);
+  s.updateRun("child", { status: "completed", ended_at: 2_000 });
+  assert.deepEqual(s.getRun("child")?.params, params);
+  assert.deepEqual(s.listRuns({ job_id: "job" }).map((r) => [r.id, r.params]), [
+    ["plain", {}],
+    ["child", params],
+  ]);
+});
+
 contractTest("unknown and duplicate run ids throw RunNotFoundError and RunExistsError", (s) => {
   s.insertRun(run("r1"));
   const thrown = (fn: () => void): unknown => {

@@ -72,11 +72,7 @@ export function registerTrigger(program: Command): void {
       // Shutdown waits (bounded) for the run's notifications before the process exits.
       const notify = { defaults, waitMs: TRIGGER_NOTIFY_WAIT_MS };
       const scheduler = new Scheduler(jobs, { storage, maxTasks, notify });
-      const stop = flags.quiet
-        ? scheduler.bus.subscribe((e) => {
-          if (e.type === "job_completed") console.log(`run ${e.run_id} ${e.status}`);
-        })
-        : printProgress(scheduler.bus);
+      const stop = flags.quiet ? printFinalLine(scheduler) : printProgress(scheduler.bus);
       let run;
       try {
         run = scheduler.trigger(job.id, { force: flags.force, params });
@@ -138,6 +134,17 @@ async function readNotifyDefaults(config: string | undefined): Promise<NotifySpe
  * @default {500}
  */
 const POLL_MS = 500;
+
+/** `-q`: the final line of the triggered run (the first started), not of its child runs. */
+function printFinalLine(scheduler: Scheduler): () => void {
+  let first: string | null = null;
+  return scheduler.bus.subscribe((e) => {
+    if (e.type === "job_started") first ??= e.run_id;
+    if (e.type === "job_completed" && e.run_id === first) {
+      console.log(`run ${e.run_id} ${e.status}`);
+    }
+  });
+}
 
 /** Adds one repeated option's value to the list. */
 function collect(value: string, previous: string[]): string[] {

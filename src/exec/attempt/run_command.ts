@@ -30,6 +30,19 @@ export const runCommandAttempt: RunAttempt = async (
     scheduledFor: ctx.scheduledFor,
     fileEnv: ctx.fileEnv,
   });
+  const badDir = await workingDirProblem(prepared.cwd);
+  if (badDir !== null) {
+    ctx.started({ pgid: null, procStart: null });
+    return {
+      ok: false,
+      cancelled: false,
+      // A setting to fix, not a hiccup: `transient_only` does not retry it.
+      transient: false,
+      exitCode: null,
+      error: badDir,
+      logs: noOutput(startedAt),
+    };
+  }
   let started = false;
   const onLine = ctx.onLine;
   const result = await runProcess({
@@ -72,6 +85,42 @@ export const runCommandAttempt: RunAttempt = async (
     logs,
   };
 };
+
+/**
+ * Why `cwd` cannot be a task's working folder (missing, or not a folder), or null. Checked
+ * before spawning, so the error names the folder rather than a "not found" that reads like a
+ * missing program. One stat per attempt (tens of microseconds; a spawn takes ~3 ms). A folder
+ * that vanishes between this check and the spawn is still reported, as a start failure.
+ */
+async function workingDirProblem(cwd: string | undefined): Promise<string | null> {
+  if (cwd === undefined) return null;
+  try {
+    const info = await Deno.stat(cwd);
+    return info.isDirectory
+      ? null
+      : `working_dir ${cwd} is not a directory (fix the task's working_dir)`;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return `working_dir ${cwd} does not exist (create it, or fix the task's working_dir)`;
+    }
+    return null; // Unreadable, say: let the spawn report what it finds.
+  }
+}
+
+/** The logs of an attempt that never started a process. */
+function noOutput(startedAt: number): AttemptLogs {
+  return {
+    started_at: startedAt,
+    ended_at: Date.now(),
+    stdout: "",
+    stderr: "",
+    stdout_truncated: false,
+    stderr_truncated: false,
+    stdout_bytes: 0,
+    stderr_bytes: 0,
+    outputs: {},
+  };
+}
 
 /** Why a process attempt failed, or null when it succeeded. */
 function processError(result: ProcessResult, timeoutMs: number | null): string | null {

@@ -29,7 +29,13 @@ export function statusExpected(status: number, expected: readonly ExpectedStatus
 type Ending =
   | { readonly kind: "ok" }
   | { readonly kind: "cancelled" }
-  | { readonly kind: "failed"; readonly error: string; readonly transient: boolean };
+  | {
+    readonly kind: "failed";
+    readonly error: string;
+    readonly transient: boolean;
+    /** A timeout: nothing is written on stderr, as for processes. */
+    readonly timeout?: true;
+  };
 
 /** Runs one attempt of an HTTP task: render, send, capture the body, check the status. */
 export const runHttpAttempt: RunAttempt = async (
@@ -52,8 +58,17 @@ export const runHttpAttempt: RunAttempt = async (
   }
   const max = ctx.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   const onLine = ctx.onLine;
-  const stdout = new Capture(max, onLine ? new LineSplitter((l) => onLine("stdout", l)) : null);
-  const stderr = new Capture(max, onLine ? new LineSplitter((l) => onLine("stderr", l)) : null);
+  // Masked as captured (the job's secrets), so the live logs never show a secret value either.
+  const stdout = new Capture(
+    max,
+    onLine ? new LineSplitter((l) => onLine("stdout", l)) : null,
+    ctx.mask?.stream() ?? null,
+  );
+  const stderr = new Capture(
+    max,
+    onLine ? new LineSplitter((l) => onLine("stderr", l)) : null,
+    ctx.mask?.stream() ?? null,
+  );
   ctx.onCapture?.({ stdout, stderr });
 
   const controller = new AbortController();
@@ -82,7 +97,12 @@ export const runHttpAttempt: RunAttempt = async (
     }
   } catch (err) {
     ending = timedOut
-      ? { kind: "failed", error: `timed out after ${ctx.timeoutMs} ms`, transient: true }
+      ? {
+        kind: "failed",
+        error: `timed out after ${ctx.timeoutMs} ms`,
+        transient: true,
+        timeout: true,
+      }
       : controller.signal.aborted
       ? { kind: "cancelled" }
       // Refused, reset, DNS, TLS: what a retry may not meet again.
@@ -92,7 +112,7 @@ export const runHttpAttempt: RunAttempt = async (
     ctx.signal?.removeEventListener("abort", onAbort);
   }
   // The reason on stderr too, where `task_failed` takes its tail from (as for TypeScript tasks).
-  if (ending.kind === "failed" && !timedOut) stderr.push(encoder.encode(`${ending.error}\n`));
+  if (ending.kind === "failed" && !ending.timeout) stderr.push(encoder.encode(`${ending.error}\n`));
   return {
     ok: ending.kind === "ok",
     cancelled: ending.kind === "cancelled",

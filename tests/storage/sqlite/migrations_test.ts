@@ -185,3 +185,40 @@ Deno.test("SqliteStorage: a version 1 database migrates to today's schema, keepi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SqliteStorage: a version 2 database migrates to version 3 (run params, parent run)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "petit-storage-" });
+  const path = `${dir}/v2.db`;
+  try {
+    // Built from the stored version 2 schema, as an older Petit left it.
+    const raw = new DatabaseSync(path);
+    raw.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
+    raw.exec("PRAGMA journal_mode = WAL");
+    for (const { sql, name } of SCHEMAS["2"]) {
+      if (sql !== null && name !== "sqlite_sequence") raw.exec(sql);
+    }
+    raw.exec("PRAGMA user_version = 2");
+    raw.exec(
+      "INSERT INTO runs (id, job_id, status, trigger, started_at, owner) " +
+        "VALUES ('old', 'j', 'completed', 'manual', 5, 'pid:1')",
+    );
+    raw.close();
+
+    const s = new SqliteStorage(path);
+    try {
+      const old = s.getRun("old");
+      assert.deepEqual(old?.params, {});
+      assert.equal(old?.parent_run_id, null);
+      s.insertRun(run("new", { params: { day: "2026-03-01" }, parent_run_id: "old" }));
+      s.flush();
+      assert.deepEqual(s.getRun("new")?.params, { day: "2026-03-01" });
+      assert.equal(s.getRun("new")?.parent_run_id, "old");
+    } finally {
+      s.close();
+    }
+    assert.equal(SCHEMA_VERSION >= 3, true);
+    assert.deepEqual(schemaOf(path), SCHEMAS[String(SCHEMA_VERSION)]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
