@@ -2,6 +2,11 @@
  * The scheduler handle: the one object the CLI, the HTTP API and the library use to start,
  * refuse, cancel and retry runs, pause and resume, and shut down.
  *
+ * Over 400 lines on purpose: it is the one public handle, and most of its methods are short
+ * delegations (run records in `run_records.ts`, firing in `engine.ts`, claims in `claims.ts`,
+ * live logs in `exec/live/`, notifications in `notify/`). The next feature that adds state
+ * here should move the child-run and params handling out beside `run_records.ts`.
+ *
  * @module
  */
 

@@ -10,6 +10,7 @@ import { findCycle as recursiveFindCycle } from "../../../src/core/graph.ts";
 import { findCycle, Upstream } from "../../../src/config/loader/graph.ts";
 import { formatConfigError } from "../../../src/config/errors.ts";
 import { load, yaml } from "./helpers.ts";
+import { scaled } from "../../time_scale.ts";
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number): () => number {
@@ -95,13 +96,15 @@ Deno.test("Upstream: the same answers as the set of ancestors", () => {
 });
 
 Deno.test("loader: a 20,000-task chain loads in linear time", () => {
-  // Before: a set of ancestors per task, 120 s and more.
+  // Before: a set of ancestors per task, 25 s here (120 s reported). A generous guard against
+  // that coming back, not the bar: under a loaded CI machine this takes 1–9 s; the figure
+  // is measured in bench/validate_big.ts.
   const start = performance.now();
   const result = load(chain(20_000));
   const ms = performance.now() - start;
   assert.deepEqual(result.errors, []);
   assert.equal(result.jobs[0].tasks.length, 20_000);
-  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  assert.ok(ms < scaled(15_000), `took ${ms.toFixed(0)} ms`);
 });
 
 Deno.test("loader: a 20,000-task chain listed last task first loads (no stack overflow)", () => {
