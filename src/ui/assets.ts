@@ -23,7 +23,9 @@ import icon from "./web/icon.svg" with { type: "text" };
 import index from "./web/index.html" with { type: "text" };
 import logView from "./web/log_view.js" with { type: "text" };
 import nav from "./web/nav.js" with { type: "text" };
+import paramsForm from "./web/params_form.js" with { type: "text" };
 import job from "./web/pages/job.js" with { type: "text" };
+import notifications from "./web/pages/notifications.js" with { type: "text" };
 import overview from "./web/pages/overview.js" with { type: "text" };
 import parts from "./web/pages/parts.js" with { type: "text" };
 import run from "./web/pages/run.js" with { type: "text" };
@@ -44,7 +46,7 @@ const JS = "text/javascript; charset=utf-8";
 
 /**
  * Most bytes the shell, its scripts, its stylesheet and its icon may weigh together, as
- * served (uncompressed; 80 KB measured, 31 KB if each file were gzipped).
+ * served (uncompressed; 88 KB measured, 34 KB if each file were gzipped).
  * @default 98304
  */
 export const PAGE_WEIGHT_BUDGET = 96 * 1024;
@@ -69,9 +71,11 @@ export const UI_ASSETS: ReadonlyMap<string, UiAsset> = new Map<string, UiAsset>(
     "log_view.js": logView,
     "nav.js": nav,
     "pages/job.js": job,
+    "pages/notifications.js": notifications,
     "pages/overview.js": overview,
     "pages/parts.js": parts,
     "pages/run.js": run,
+    "params_form.js": paramsForm,
     "schedule_words.js": scheduleWords,
     "sse.js": sse,
     "token_form.js": tokenForm,

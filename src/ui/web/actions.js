@@ -1,13 +1,15 @@
 /**
- * Buttons that act on the scheduler, shared by the pages: run a job now (offering "Run
- * anyway" when a job dependency refuses it), enable or disable it. Results and refusals go
- * to the notice line at the top of the page.
+ * Buttons that act on the scheduler, shared by the pages: run a job now (asking for its
+ * params first when it has any, and offering "Run anyway" when a job dependency refuses it),
+ * enable or disable it. Results and refusals go to the notice line at the top of the page
+ * (a refused param value, to the params form).
  *
  * @module
  */
 
-import { apiPath, post } from "./api.js";
+import { api, apiPath, post } from "./api.js";
 import { fill, h, pageHref } from "./dom.js";
+import { askForParams } from "./params_form.js";
 
 /** Shows a message (and optional nodes, such as a link) in the notice line. */
 export function notify(kind, ...content) {
@@ -16,30 +18,69 @@ export function notify(kind, ...content) {
   box.hidden = false;
 }
 
-/** Triggers `jobId`; a 409 (dependency) offers to run it anyway with `force`. */
-export async function runNow(jobId, force = false) {
-  try {
-    const started = await post(
-      apiPath("jobs", jobId, "trigger"),
-      force ? { force: true } : undefined,
-    );
+/** Triggers `jobId` (with `params` values by name, if any); resolves when it started. */
+async function start(jobId, force, params) {
+  const body = {};
+  if (force) body.force = true;
+  if (params && Object.keys(params).length > 0) body.params = params;
+  const started = await post(
+    apiPath("jobs", jobId, "trigger"),
+    Object.keys(body).length > 0 ? body : undefined,
+  );
+  notify(
+    "ok",
+    `Started run `,
+    h("a", { href: pageHref("runs", started.run_id) }, started.run_id),
+    ` of ${jobId}.`,
+  );
+}
+
+/** Shows why a trigger failed; a 409 (dependency) offers to run it anyway with `force`. */
+function refused(jobId, err, force, params) {
+  if (err.status === 409 && !force) {
     notify(
-      "ok",
-      `Started run `,
-      h("a", { href: pageHref("runs", started.run_id) }, started.run_id),
-      ` of ${jobId}.`,
+      "warn",
+      `${jobId}: ${err.message} `,
+      h("button", { type: "button", onclick: () => runNow(jobId, true, params) }, "Run anyway"),
     );
-  } catch (err) {
-    if (err.status === 409 && !force) {
-      notify(
-        "warn",
-        `${jobId}: ${err.message} `,
-        h("button", { type: "button", onclick: () => runNow(jobId, true) }, "Run anyway"),
-      );
-    } else {
-      notify("bad", `${jobId}: ${err.message}`);
-    }
+  } else {
+    notify("bad", `${jobId}: ${err.message}`);
   }
+}
+
+/** Triggers `jobId` with `params`; a 409 (dependency) offers to run it anyway with `force`. */
+export async function runNow(jobId, force = false, params = undefined) {
+  try {
+    await start(jobId, force, params);
+  } catch (err) {
+    refused(jobId, err, force, params);
+  }
+}
+
+/**
+ * Run now for `jobId`: a job without params starts at once; one with params opens their
+ * form first (`params_form.js`), where a refused value (400) shows. `paramsOf()` gives the
+ * job's params (the `params` of `GET /api/jobs/{id}`, which it asks by default).
+ */
+export async function runWithParams(jobId, paramsOf = undefined) {
+  let params;
+  try {
+    params = paramsOf ? await paramsOf() : (await api(apiPath("jobs", jobId))).params;
+  } catch (err) {
+    notify("bad", `${jobId}: ${err.message}`);
+    return;
+  }
+  if (!params || params.length === 0) return runNow(jobId);
+  askForParams(jobId, params, async (values) => {
+    try {
+      await start(jobId, false, values);
+      return null;
+    } catch (err) {
+      if (err.status === 400) return err.message;
+      refused(jobId, err, false, values);
+      return null;
+    }
+  });
 }
 
 /** Enables or disables `job`; resolves with the job as the API answers it, or null. */
@@ -52,9 +93,13 @@ export async function setEnabled(job, enabled) {
   }
 }
 
-/** A "Run now" button. */
-export function runButton(jobId) {
-  return h("button", { type: "button", class: "primary", onclick: () => runNow(jobId) }, "Run now");
+/** A "Run now" button; `paramsOf` as for {@link runWithParams}. */
+export function runButton(jobId, paramsOf = undefined) {
+  return h("button", {
+    type: "button",
+    class: "primary",
+    onclick: () => runWithParams(jobId, paramsOf),
+  }, "Run now");
 }
 
 /**

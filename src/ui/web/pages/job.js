@@ -1,8 +1,8 @@
 /**
- * `/jobs/{id}`: a job's name and description, schedule, its DAG, the next 5 fire times, Run
- * now (with "Run anyway" on a dependency refusal) and Enable/Disable, the durations of its
- * last 50 runs, its run history (status filter, paging) and the schedule slots it skipped,
- * with why.
+ * `/jobs/{id}`: a job's name and description, schedule, params, its DAG, the next 5 fire
+ * times, Run now (a form for the params when it has any; "Run anyway" on a dependency
+ * refusal) and Enable/Disable, the durations of its last 50 runs, its run history (status
+ * filter, paging) and the schedule slots it skipped, with why.
  *
  * @module
  */
@@ -18,6 +18,15 @@ import { debounce, runsTable, scheduleCell } from "./parts.js";
 
 const PAGE = 20;
 const STATUSES = ["running", "completed", "failed", "interrupted", "cancelled", "skipped"];
+
+/** The params of a job: each name, with its default or "required". */
+function paramList(params) {
+  return params.map((p, i) => [
+    i ? ", " : null,
+    h("code", {}, p.default === null ? p.name : `${p.name}=${p.default}`),
+    p.default === null ? h("span", { class: "muted" }, " (required)") : null,
+  ]);
+}
 
 /** Mounts the page of job `id` in `main`. */
 export function mount(main, id) {
@@ -40,6 +49,7 @@ export function mount(main, id) {
   let cursors = [];
   let cursor = null;
   let toggle = null;
+  let shown = null;
   const failed = (err) => notify("bad", err.message);
 
   main.append(
@@ -69,6 +79,7 @@ export function mount(main, id) {
   );
 
   const showJob = (job) => {
+    shown = job;
     document.title = `${job.name} · Petit`;
     title.textContent = job.name;
     const deps = job.depends_on.map((d) => [
@@ -107,12 +118,13 @@ export function mount(main, id) {
         deps.length > 0
           ? [h("dt", {}, "Depends on"), h("dd", {}, deps.flatMap((d, i) => (i ? [", ", d] : d)))]
           : null,
+        job.params.length > 0 ? [h("dt", {}, "Params"), h("dd", {}, paramList(job.params))] : null,
       ),
     );
     if (toggle) toggle.update(job);
     else {
       toggle = enableButton(job, () => void loadJob().catch(failed));
-      fill(actions, runButton(job.id), " ", toggle);
+      fill(actions, runButton(job.id, () => shown.params), " ", toggle);
     }
   };
 

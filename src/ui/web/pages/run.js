@@ -3,7 +3,8 @@
  * the task table, and the logs of one task and attempt (`?task=…&attempt=…`, so a log view
  * can be bookmarked), tailed live while it runs. Cancel while running, Retry when finished.
  * Live events of this run reload it; the running bars grow each second without asking the
- * API.
+ * API. The facts include the run's params and, for a run a sub-job task started, its parent
+ * run; the notifications of the run sent or failed while the page is open are listed.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { dagView } from "../dag_view.js";
 import { ganttView } from "../gantt.js";
 import { LogView } from "../log_view.js";
 import { navigate } from "../nav.js";
+import { notificationList } from "./notifications.js";
 import { debounce } from "./parts.js";
 
 /** Events after which the stored attempts have changed. */
@@ -28,6 +30,7 @@ export function mount(main, id, url) {
   const crumbs = h("p", { class: "crumbs" }, h("a", { href: "/" }, "Jobs"), " / …");
   const actions = h("div", { class: "actions" });
   const facts = h("dl", { class: "facts" });
+  const notes = notificationList();
   const graph = h("div", {}, h("p", { class: "muted" }, "…"));
   const timeline = h("div");
   const tasksBox = h("div");
@@ -50,6 +53,7 @@ export function mount(main, id, url) {
     crumbs,
     h("div", { class: "page-head" }, title, actions),
     facts,
+    notes.element,
     h("section", {}, h("h2", {}, "Tasks"), graph),
     h("section", {}, h("h2", {}, "Timeline"), timeline),
     h("section", {}, tasksBox),
@@ -134,6 +138,21 @@ export function mount(main, id, url) {
       run.scheduled_for === null ? null : [
         h("dt", {}, "Slot"),
         h("dd", { title: iso(run.scheduled_for) }, when(run.scheduled_for)),
+      ],
+      Object.keys(run.params).length === 0 ? null : [
+        h("dt", {}, "Params"),
+        h(
+          "dd",
+          { class: "params" },
+          Object.entries(run.params).map((
+            [k, v],
+            i,
+          ) => [i ? " " : null, h("code", {}, `${k}=${v}`)]),
+        ),
+      ],
+      run.parent_run_id === null ? null : [
+        h("dt", {}, "Parent run"),
+        h("dd", {}, h("a", { href: pageHref("runs", run.parent_run_id) }, run.parent_run_id)),
       ],
       run.retry_of === null ? null : [
         h("dt", {}, "Retry of"),
@@ -273,6 +292,7 @@ export function mount(main, id, url) {
   return {
     onEvent(event) {
       if (event.run_id !== id) return;
+      if (event.type.startsWith("notification_")) notes.add(event);
       if (event.type === "task_started") {
         liveStarts.set(`${event.task_id}#${event.attempt}`, event.at);
       }
