@@ -35,6 +35,7 @@ export type {
   ParamSpec,
   RetryCondition,
   RetryPolicy,
+  SshHost,
   SubJobSpec,
   TaskCondition,
   TaskContext,
@@ -45,6 +46,7 @@ export type {
 export {
   DEFAULT_EXPECT_STATUS,
   DEFAULT_HTTP_METHOD,
+  DEFAULT_SSH_PORT,
   HTTP_METHODS,
   NO_RETRY,
 } from "./src/core/model.ts";

@@ -80,6 +80,7 @@ export const NOT_FOR_HTTP = [
   "working_dir",
   "environment",
   "env_file",
+  "host",
 ] as const;
 
 /** The fields of `type: job` (sub-job) tasks only. */
@@ -93,6 +94,7 @@ export const NOT_FOR_JOB_TASKS = [
   "working_dir",
   "environment",
   "env_file",
+  "host",
 ] as const;
 
 /** A header name: an HTTP token (RFC 9110, section 5.6.2). */
@@ -207,6 +209,14 @@ export const RetrySchema = z.strictObject({
   dependentSchemas: { delay: { properties: { delay_secs: false } } },
 });
 
+/** The name of a `[hosts.NAME]` table of the config file: command tasks run there over SSH. */
+const hostName = z.string().regex(ID_PATTERN, {
+  error: "must be a host name of the config file ([hosts.NAME])",
+}).meta({
+  description: "Run command, shell and python tasks on this host of the config file " +
+    "([hosts.NAME]) over SSH; a job's host is the default of its tasks",
+});
+
 /** One task of a job. */
 export const TaskSchema = z.strictObject({
   id: id("task id").meta({ description: "Task id, unique in the job" }),
@@ -228,6 +238,7 @@ export const TaskSchema = z.strictObject({
   }).optional(),
   environment: envMap.optional(),
   env_file: envFile.optional(),
+  host: hostName.optional(),
   job: id("job id").meta({ description: "Job to run as a child run (type: job)" }).optional(),
   params: z.record(paramName, scalar, { error: "must be a map of NAME: value" }).meta({
     description: "Values of the child job's params (type: job; templates allowed)",
@@ -428,6 +439,7 @@ export const JobSchema = z.strictObject({
   }).meta({ description: "Values available to tasks as {{ config.KEY }}" }).optional(),
   environment: envMap.optional(),
   env_file: envFile.optional(),
+  host: hostName.optional(),
   secrets: z.array(envName, { error: "must be a list of environment variable names" }).meta({
     description: "Environment variables whose values are shown as *** in logs, events and errors",
   }).optional(),

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { z } from "zod";
+import { DEFAULT_SSH_PORT, ID_PATTERN, type SshHost } from "../core/model.ts";
 import type { NotifySpec } from "../core/notify.ts";
 import { buildNotify } from "./notify.ts";
 import { NotifyEntrySchema } from "./schema.ts";
@@ -38,6 +39,18 @@ const ConfigFileSchema = z.strictObject({
     // Deno arms one timer per slot instead of ticking.
     tick_interval: z.number().positive().optional(),
   }).optional(),
+  // `[hosts.NAME]`: machines command tasks run on over SSH (`host: NAME` in a job file).
+  hosts: z.record(
+    z.string().regex(ID_PATTERN, { error: "host names use letters, digits, _ . -" }),
+    z.strictObject({
+      address: z.string().min(1),
+      port: z.int().min(1).max(65535).optional(),
+      user: z.string().min(1).optional(),
+      identity_file: z.string().min(1).optional(),
+      known_hosts: z.string().min(1).optional(),
+      strict_host_key_checking: z.boolean().optional(),
+    }),
+  ).optional(),
   // `[[notify.default]]` entries: the notifications of every job without its own `notify:`.
   notify: z.strictObject({
     default: z.array(NotifyEntrySchema).optional(),
@@ -50,6 +63,23 @@ export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 /** The notifications of jobs that have no `notify:` of their own (`[[notify.default]]`). */
 export function notifyDefaults(file: ConfigFile): NotifySpec[] {
   return (file.notify?.default ?? []).map(buildNotify);
+}
+
+/** The SSH hosts of a config file (`[hosts.NAME]`), by name, with defaults filled in. */
+export function sshHosts(file: ConfigFile): Record<string, SshHost> {
+  const out: Record<string, SshHost> = {};
+  for (const [name, h] of Object.entries(file.hosts ?? {})) {
+    out[name] = {
+      name,
+      address: h.address,
+      port: h.port ?? DEFAULT_SSH_PORT,
+      user: h.user ?? null,
+      identityFile: h.identity_file ?? null,
+      knownHosts: h.known_hosts ?? null,
+      strictHostKeyChecking: h.strict_host_key_checking ?? true,
+    };
+  }
+  return out;
 }
 
 /** A config file that is missing (when named explicitly) or invalid. */

@@ -131,6 +131,36 @@ export interface TaskSpec {
    * its values sit between the job's `environment` and the task's. Null or absent: none.
    */
   readonly envFile?: string | null;
+  /**
+   * The machine a command task runs on over SSH (`host:` of the task, or of its job), with
+   * its connection settings from the config file. Null or absent: this machine.
+   */
+  readonly host?: SshHost | null;
+}
+
+/**
+ * The SSH port of a host that sets none.
+ *
+ * @default {22}
+ */
+export const DEFAULT_SSH_PORT = 22;
+
+/** A machine tasks run on over SSH: a `[hosts.NAME]` table of the config file. */
+export interface SshHost {
+  /** The name tasks give in `host:`. */
+  readonly name: string;
+  /** Host name or IP address. */
+  readonly address: string;
+  /** SSH port ({@link DEFAULT_SSH_PORT} when not set). */
+  readonly port: number;
+  /** Login user, or null for ssh's default (the local user, or `~/.ssh/config`). */
+  readonly user: string | null;
+  /** Private key file, or null for ssh's defaults. */
+  readonly identityFile: string | null;
+  /** known_hosts file, or null for the user's own (`~/.ssh/known_hosts`). */
+  readonly knownHosts: string | null;
+  /** Refuse hosts whose key is not in known_hosts (true unless set to false). */
+  readonly strictHostKeyChecking: boolean;
 }
 
 /** Outputs a task publishes for its downstream tasks. */

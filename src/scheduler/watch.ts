@@ -13,7 +13,7 @@
 import { resolve } from "node:path";
 import { formatConfigError } from "../config/errors.ts";
 import { loadJobsDirOffThread, type LoadResult } from "../config/loader/mod.ts";
-import type { JobSpec } from "../core/model.ts";
+import type { JobSpec, SshHost } from "../core/model.ts";
 
 /** The job set to use after a reload, and what to report. */
 export interface ReloadPlan {
@@ -66,6 +66,7 @@ export function watchJobs(
   onChange: (plan: ReloadPlan) => void,
   onError: (message: string) => void,
   debounceMs = 250,
+  hosts: Readonly<Record<string, SshHost>> = {},
 ): () => void {
   let watcher: Deno.FsWatcher;
   try {
@@ -84,7 +85,7 @@ export function watchJobs(
     }
     loading = true;
     try {
-      onChange(planReload(current(), await loadJobsDirOffThread(dir)));
+      onChange(planReload(current(), await loadJobsDirOffThread(dir, hosts)));
     } catch (err) {
       onError(`reload failed: ${(err as Error).message}`);
     } finally {

@@ -8,7 +8,7 @@
 
 import type { Command } from "commander";
 import { jobListView, jobView } from "../../core/views.ts";
-import { loadFolder, printErrors } from "../jobs.ts";
+import { CONFIG_HELP, loadFolder, printErrors } from "../jobs.ts";
 import { EXIT_FAILURE, ExitCode, formatLocal, printJson, table } from "../output.ts";
 
 /** Registers `list`. */
@@ -17,8 +17,9 @@ export function registerList(program: Command): void {
     .description("list the jobs of a folder with schedule and next run")
     .argument("<jobs-dir>", "folder of job files")
     .option("--json", "print {jobs, count} as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const result = await loadFolder(dir);
+    .option("--config <file>", CONFIG_HELP)
+    .action(async (dir: string, opts: { json?: boolean; config?: string }) => {
+      const result = await loadFolder(dir, opts.config);
       const now = new Date();
       const views = result.jobs.map((job) => jobView(job, { now }));
       if (opts.json) printJson(jobListView(views));

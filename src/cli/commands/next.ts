@@ -6,7 +6,7 @@
 
 import type { Command } from "commander";
 import { nextFireTimes } from "../../schedule/schedule.ts";
-import { findJob, loadValidJobs } from "../jobs.ts";
+import { CONFIG_HELP, findJob, loadValidJobs } from "../jobs.ts";
 import { formatLocal, positiveInt, printJson, UsageError } from "../output.ts";
 
 /**
@@ -25,11 +25,12 @@ export function registerNext(program: Command): void {
     .option("-n, --count <N>", "how many fire times", String(DEFAULT_COUNT))
     .option("--after <ISO-8601>", "start from this instant instead of now")
     .option("--json", "print {job_id, next: [epoch ms…]} as JSON")
+    .option("--config <file>", CONFIG_HELP)
     .action(
       async (
         dir: string,
         jobId: string,
-        opts: { count: string; after?: string; json?: boolean },
+        opts: { count: string; after?: string; json?: boolean; config?: string },
       ) => {
         const count = positiveInt("--count", opts.count);
         if (count > 10_000) throw new UsageError(`--count must be at most 10000, got ${count}`);
@@ -42,7 +43,7 @@ export function registerNext(program: Command): void {
             );
           }
         }
-        const job = findJob(await loadValidJobs(dir), jobId);
+        const job = findJob(await loadValidJobs(dir, opts.config), jobId);
         const times = job.schedule ? nextFireTimes(job.schedule, after, count) : [];
         if (opts.json) {
           printJson({ job_id: job.id, next: times.map((t) => t.getTime()) });

@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
-import { loadValidJobs } from "../jobs.ts";
+import { CONFIG_HELP, loadValidJobs } from "../jobs.ts";
 import { EXIT_FAILURE, ExitCode, positiveInt, UsageError } from "../output.ts";
 import { printProgress } from "../progress.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
@@ -21,9 +21,14 @@ export function registerRetry(program: Command): void {
     .argument("<run-id>", "the finished run")
     .option("--db <path>", DB_HELP)
     .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
-    .action(async (dir: string, runId: string, flags: { db?: string; maxTasks: string }) => {
+    .option("--config <file>", CONFIG_HELP)
+    .action(async (
+      dir: string,
+      runId: string,
+      flags: { db?: string; maxTasks: string; config?: string },
+    ) => {
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
-      const jobs = await loadValidJobs(dir);
+      const jobs = await loadValidJobs(dir, flags.config);
       const storage = openStore(dbPath(flags.db), { existing: true });
       const scheduler = new Scheduler(jobs, { storage, maxTasks });
       const stop = printProgress(scheduler.bus);

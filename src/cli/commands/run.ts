@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
 import type { TlsPair } from "../../api/server.ts";
 import { formatConfigError } from "../../config/errors.ts";
-import { notifyDefaults, readConfigFile, SettingsError } from "../../config/settings.ts";
+import { notifyDefaults, readConfigFile, SettingsError, sshHosts } from "../../config/settings.ts";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import type { EngineNotice } from "../../scheduler/engine.ts";
 import { Logger, logRuns } from "../../scheduler/log.ts";
@@ -155,7 +155,8 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
       `tick_interval ${tickInterval} has no effect: Petit for Deno fires each slot on a timer`,
     );
   }
-  const loaded = await loadFolder(dir);
+  const hosts = sshHosts(file);
+  const loaded = await loadFolder(dir, hosts);
   for (const error of loaded.errors) log.error(formatConfigError(error));
   if (loaded.errors.length > 0) {
     log.warn(`${loaded.errors.length} error(s) in job files; those jobs are not loaded`);
@@ -257,19 +258,26 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
   if (api) console.log(api.url);
 
   stopWatch = flags.watch
-    ? watchJobs(dir, () => scheduler.jobs, (plan) => {
-      for (const e of plan.errors) log.error(e);
-      for (const id of plan.kept) {
-        log.warn(`job file invalid; keeping the previous version`, { job_id: id });
-      }
-      const changes = scheduler.setJobs(plan.jobs);
-      for (const c of changes) {
-        log.info(
-          `job ${c.change}: next run ${formatLocal(c.before)} → ${formatLocal(c.after)}`,
-          { job_id: c.id },
-        );
-      }
-    }, (message) => log.warn(message))
+    ? watchJobs(
+      dir,
+      () => scheduler.jobs,
+      (plan) => {
+        for (const e of plan.errors) log.error(e);
+        for (const id of plan.kept) {
+          log.warn(`job file invalid; keeping the previous version`, { job_id: id });
+        }
+        const changes = scheduler.setJobs(plan.jobs);
+        for (const c of changes) {
+          log.info(
+            `job ${c.change}: next run ${formatLocal(c.before)} → ${formatLocal(c.after)}`,
+            { job_id: c.id },
+          );
+        }
+      },
+      (message) => log.warn(message),
+      undefined,
+      hosts,
+    )
     : () => {};
 
   await stopped;

@@ -40,7 +40,8 @@ export function registerTrigger(program: Command): void {
     .option("--db <path>", DB_HELP)
     .option(
       "--config <file>",
-      "TOML config file, for its [notify] defaults (default $XDG_CONFIG_HOME/petit/config.toml)",
+      "TOML config file, for its [notify] defaults and [hosts] (default $PETIT_CONFIG, else " +
+        "$XDG_CONFIG_HOME/petit/config.toml)",
     )
     .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
     .option("--force", "run even if a job dependency is not satisfied")
@@ -66,7 +67,7 @@ export function registerTrigger(program: Command): void {
       }
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const defaults = await readNotifyDefaults(flags.config);
-      const jobs = await loadValidJobs(dir);
+      const jobs = await loadValidJobs(dir, flags.config);
       const job = findJob(jobs, jobId);
       const storage = openStore(dbPath(flags.db));
       // Shutdown waits (bounded) for the run's notifications before the process exits.

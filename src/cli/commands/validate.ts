@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "commander";
-import { loadFolder, printErrors } from "../jobs.ts";
+import { CONFIG_HELP, loadFolder, printErrors } from "../jobs.ts";
 import { EXIT_FAILURE, ExitCode, printJson } from "../output.ts";
 
 /** Registers `validate`. */
@@ -14,8 +14,9 @@ export function registerValidate(program: Command): void {
     .description("check every job file in a folder and report all problems")
     .argument("<jobs-dir>", "folder of job files (*.yaml, *.yml)")
     .option("--json", "print {valid, jobs, errors} as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const result = await loadFolder(dir);
+    .option("--config <file>", CONFIG_HELP)
+    .action(async (dir: string, opts: { json?: boolean; config?: string }) => {
+      const result = await loadFolder(dir, opts.config);
       const valid = result.errors.length === 0;
       if (opts.json) {
         printJson({

@@ -12,6 +12,7 @@ import type { JobText } from "../read_job_file.ts";
 import { type JobFile, JobSchema } from "../schema.ts";
 import { type Position, YamlFile } from "../yaml_doc.ts";
 import { FileErrors, type Omitted } from "./error_list.ts";
+import { collectHostRefs, type HostRef } from "./host_rules.ts";
 import { flattenIssues, reportIssue } from "./issues.ts";
 import { collectJobTasks, type JobTaskRef } from "./job_task_rules.ts";
 import { checkParams, type DeclaredParam } from "./param_rules.ts";
@@ -49,6 +50,8 @@ export interface AnalyzedFile {
   params: DeclaredParam[];
   /** The file's sub-job tasks (`type: job`), for the checks across files. */
   jobTasks: JobTaskRef[];
+  /** The `host:` values of the job and its tasks, checked against the config file's hosts. */
+  hostRefs: HostRef[];
 }
 
 /** Checks one file on its own (everything but the rules across files). Never throws. */
@@ -84,6 +87,7 @@ function analyze(file: string, text: string): AnalyzedFile {
     deps: [],
     params: [],
     jobTasks: [],
+    hostRefs: [],
   };
   const finish = () => {
     ({ errors: result.errors, omitted: result.omitted } = errors.list());
@@ -107,6 +111,7 @@ function analyze(file: string, text: string): AnalyzedFile {
     checkSpawnLimits(yaml, raw, at);
     result.params = checkParams(yaml, raw, at);
     result.jobTasks = collectJobTasks(yaml, raw);
+    result.hostRefs = collectHostRefs(yaml, raw);
     result.deps = collectJobDeps(yaml, raw, at).map((d) => ({
       jobId: d.jobId,
       pos: yaml.valueAt(d.path),
@@ -143,6 +148,7 @@ function failed(file: string, error: ConfigError): AnalyzedFile {
     deps: [],
     params: [],
     jobTasks: [],
+    hostRefs: [],
   };
 }
 

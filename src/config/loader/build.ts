@@ -25,6 +25,7 @@ import {
 import type { Schedule } from "../../schedule/schedule.ts";
 import { buildNotify } from "../notify.ts";
 import type { JobFile, TaskFile } from "../schema.ts";
+import { type HostTable, taskHost } from "./host_rules.ts";
 
 /**
  * The most missed slots a job with `catchup: all` runs, when it sets no `catchup_limit`.
@@ -42,6 +43,7 @@ export function buildJob(
   data: JobFile,
   schedule: Schedule | null,
   deps: { jobId: string }[],
+  hosts: HostTable = {},
 ): JobSpec {
   const environment = stringMap(data.environment);
   const dependsOn: JobDependency[] = (data.depends_on ?? []).map((dep, j) => {
@@ -69,7 +71,7 @@ export function buildJob(
     dependsOn,
     catchup: data.catchup ?? "none",
     catchupLimit: data.catchup_limit ?? DEFAULT_CATCHUP_LIMIT,
-    tasks: data.tasks.map((t) => buildTask(t, dirname(resolve(file)))),
+    tasks: data.tasks.map((t) => buildTask(t, dirname(resolve(file)), data.host, hosts)),
     file: resolve(file),
     ...(data.params !== undefined ? { params: buildParams(data.params) } : {}),
     ...(data.env_file !== undefined
@@ -81,8 +83,14 @@ export function buildJob(
   };
 }
 
-/** A task as the model holds it; `dir` is the job file's folder. */
-function buildTask(t: TaskFile, dir: string): TaskSpec {
+/** A task as the model holds it; `dir` is the job file's folder, `jobHost` the job's `host`. */
+function buildTask(
+  t: TaskFile,
+  dir: string,
+  jobHost: string | undefined,
+  hosts: HostTable,
+): TaskSpec {
+  const host = taskHost(t.type ?? "command", t.host, jobHost, hosts);
   const type = t.type ?? "command";
   const condition: TaskCondition = t.condition === "always"
     ? "all_done"
@@ -111,6 +119,7 @@ function buildTask(t: TaskFile, dir: string): TaskSpec {
     http: type === "http" ? buildHttp(t) : null,
     ...(type === "job" ? { job: { jobId: t.job!, params: stringMap(t.params) } } : {}),
     ...(t.env_file !== undefined ? { envFile: inFolder(dir, t.env_file) } : {}),
+    ...(host !== null ? { host } : {}),
   };
 }
 

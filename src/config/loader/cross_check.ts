@@ -10,6 +10,7 @@ import { nearest } from "../errors.ts";
 import type { AnalyzedFile } from "./analysis.ts";
 import { MAX_ERRORS_PER_FILE } from "./error_list.ts";
 import { findCycle } from "./graph.ts";
+import { type HostTable, unknownHostErrors } from "./host_rules.ts";
 import { listKnown } from "./issues.ts";
 import { checkJobTasksAcrossFiles } from "./job_task_rules.ts";
 
@@ -22,8 +23,12 @@ import { checkJobTasksAcrossFiles } from "./job_task_rules.ts";
  */
 export const JOB_HINTS_PER_LOAD = 100;
 
-/** Checks across files: duplicate ids, unknown upstream jobs, job cycles, sub-job tasks. */
-export function crossCheck(files: AnalyzedFile[]): void {
+/**
+ * Checks across files: duplicate ids, unknown upstream jobs, job cycles, sub-job tasks, and
+ * host names against the config file's `hosts`.
+ */
+export function crossCheck(files: AnalyzedFile[], hosts: HostTable = {}): void {
+  for (const f of files) f.errors.push(...unknownHostErrors(f.file, f.hostRefs, hosts));
   const byId = new Map<string, AnalyzedFile>();
   for (const f of files) {
     if (f.jobId === null) continue;

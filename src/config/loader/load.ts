@@ -13,6 +13,7 @@ import { type AnalyzedFile, analyzeJobFile } from "./analysis.ts";
 import { buildJob } from "./build.ts";
 import { crossCheck } from "./cross_check.ts";
 import { finishErrors } from "./error_list.ts";
+import type { HostTable } from "./host_rules.ts";
 import { analyzeFiles, listJobFiles } from "./files.ts";
 
 /** The outcome of loading one file. */
@@ -37,19 +38,25 @@ export interface LoadResult {
   readonly files: FileResult[];
 }
 
-/** Loads and validates every job file in `dir`. Throws JobsDirError when the folder is unreadable. */
-export async function loadJobsDir(dir: string): Promise<LoadResult> {
-  return combine(await analyzeFiles(await listJobFiles(dir)));
+/**
+ * Loads and validates every job file in `dir`; `hosts` are the config file's `[hosts.NAME]`
+ * that `host:` may name. Throws JobsDirError when the folder is unreadable.
+ */
+export async function loadJobsDir(dir: string, hosts: HostTable = {}): Promise<LoadResult> {
+  return combine(await analyzeFiles(await listJobFiles(dir)), hosts);
 }
 
 /** Loads jobs from in-memory file texts (paths are used for messages and working_dir). */
-export function loadJobTexts(sources: readonly { file: string; text: string }[]): LoadResult {
-  return combine(sources.map(({ file, text }) => analyzeJobFile(file, text)));
+export function loadJobTexts(
+  sources: readonly { file: string; text: string }[],
+  hosts: HostTable = {},
+): LoadResult {
+  return combine(sources.map(({ file, text }) => analyzeJobFile(file, text)), hosts);
 }
 
 /** Adds the checks across files and builds the jobs of the files without errors. */
-export function combine(analyzed: AnalyzedFile[]): LoadResult {
-  return withSchedules(settle(analyzed));
+export function combine(analyzed: AnalyzedFile[], hosts: HostTable = {}): LoadResult {
+  return withSchedules(settle(analyzed, hosts));
 }
 
 /**
@@ -71,14 +78,14 @@ export interface SettledFile {
 }
 
 /** The checks across files, each file's final error list, and the jobs without schedules. */
-export function settle(analyzed: AnalyzedFile[]): SettledFile[] {
-  crossCheck(analyzed);
+export function settle(analyzed: AnalyzedFile[], hosts: HostTable = {}): SettledFile[] {
+  crossCheck(analyzed, hosts);
   return analyzed.map((p) => {
     const valid = p.errors.length === 0 && p.data !== null;
     return {
       file: p.file,
       jobId: p.jobId,
-      job: valid ? buildJob(p.file, p.data!, null, p.deps) : null,
+      job: valid ? buildJob(p.file, p.data!, null, p.deps, hosts) : null,
       schedule: valid ? p.schedule : null,
       errors: finishErrors(p.file, p.errors, p.omitted),
     };
@@ -103,8 +110,8 @@ export function withSchedules(settled: readonly SettledFile[]): LoadResult {
 }
 
 /** Loads a folder and throws JobConfigError listing every problem if any file is invalid. */
-export async function loadJobsOrThrow(dir: string): Promise<JobSpec[]> {
-  const result = await loadJobsDir(dir);
+export async function loadJobsOrThrow(dir: string, hosts: HostTable = {}): Promise<JobSpec[]> {
+  const result = await loadJobsDir(dir, hosts);
   if (result.errors.length > 0) throw new JobConfigError(result.errors);
   return result.jobs;
 }

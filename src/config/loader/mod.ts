@@ -23,6 +23,7 @@
 
 export { type AnalyzedFile, analyzeJobFile } from "./analysis.ts";
 export { fileLabel, jobDir } from "./build.ts";
+export type { HostTable } from "./host_rules.ts";
 export { analyzeClaimed, listJobFiles } from "./files.ts";
 export { MAX_ERRORS_PER_FILE } from "./error_list.ts";
 export {

@@ -19,6 +19,7 @@
 import { JobsDirError } from "../errors.ts";
 import type { TaskSpec } from "../../core/model.ts";
 import { analyzeFiles, listJobFiles, PARSE_WORKER_URL } from "./files.ts";
+import type { HostTable } from "./host_rules.ts";
 import { loadJobsDir, type LoadResult, settle, type SettledFile, withSchedules } from "./load.ts";
 
 /**
@@ -39,10 +40,10 @@ export type LoadMessage =
   | { readonly kind: "dirError"; readonly message: string };
 
 /** Loads `dir` (no schedules parsed) as the messages of the answer, in order. */
-export async function loadMessages(dir: string): Promise<LoadMessage[]> {
+export async function loadMessages(dir: string, hosts: HostTable = {}): Promise<LoadMessage[]> {
   let settled: SettledFile[];
   try {
-    settled = settle(await analyzeFiles(await listJobFiles(dir)));
+    settled = settle(await analyzeFiles(await listJobFiles(dir)), hosts);
   } catch (err) {
     if (!(err instanceof JobsDirError)) throw err;
     return [{ kind: "dirError", message: err.message }];
@@ -67,15 +68,18 @@ export async function loadMessages(dir: string): Promise<LoadMessage[]> {
  * {@link loadJobsDir} in a parse worker, so that this thread's event loop stays free.
  * Throws JobsDirError as loadJobsDir does; where a worker cannot start or fails, loads here.
  */
-export async function loadJobsDirOffThread(dir: string): Promise<LoadResult> {
+export async function loadJobsDirOffThread(
+  dir: string,
+  hosts: HostTable = {},
+): Promise<LoadResult> {
   let worker: Worker | null = null;
   let settled: SettledFile[];
   try {
     worker = new Worker(PARSE_WORKER_URL.href, { type: "module" });
-    settled = await receive(worker, dir);
+    settled = await receive(worker, dir, hosts);
   } catch (err) {
     if (err instanceof JobsDirError) throw err;
-    return await loadJobsDir(dir);
+    return await loadJobsDir(dir, hosts);
   } finally {
     worker?.terminate();
   }
@@ -83,7 +87,7 @@ export async function loadJobsDirOffThread(dir: string): Promise<LoadResult> {
 }
 
 /** Asks `worker` to load `dir` and puts the slices of its answer back together. */
-function receive(worker: Worker, dir: string): Promise<SettledFile[]> {
+function receive(worker: Worker, dir: string, hosts: HostTable): Promise<SettledFile[]> {
   const files: SettledFile[] = [];
   return new Promise((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<LoadMessage>) => {
@@ -109,6 +113,6 @@ function receive(worker: Worker, dir: string): Promise<SettledFile[]> {
       e.preventDefault();
       reject(new Error(e.message));
     };
-    worker.postMessage({ dir });
+    worker.postMessage({ dir, hosts });
   });
 }

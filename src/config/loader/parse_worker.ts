@@ -16,11 +16,12 @@
 /// <reference lib="deno.worker" />
 
 import { analyzeClaimed } from "./files.ts";
+import type { HostTable } from "./host_rules.ts";
 import { type LoadMessage, loadMessages } from "./off_thread.ts";
 
 type Request =
   | { files: string[]; counter: SharedArrayBuffer }
-  | { dir: string }
+  | { dir: string; hosts?: HostTable }
   | { next: true };
 
 let answer: LoadMessage[] = [];
@@ -33,7 +34,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     return;
   }
   if ("dir" in request) {
-    answer = await loadMessages(request.dir);
+    answer = await loadMessages(request.dir, request.hosts);
     sent = 0;
   }
   if (sent < answer.length) self.postMessage(answer[sent++]);

@@ -1,7 +1,8 @@
 /**
  * Picks the {@linkcode RunAttempt} of a task by its type. Today: command tasks (`command`,
  * `shell`, `python`), TypeScript tasks (`custom`), HTTP requests (`http`) and sub-job tasks
- * (`job`); Kubernetes and SSH tasks will be further entries. The map is keyed by every
+ * (`job`). Command tasks with a `host` run there over SSH (`run_ssh.ts`); Kubernetes
+ * tasks will be a further entry. The map is keyed by every
  * {@linkcode TaskType}, so the compiler asks for an entry when a type is added.
  *
  * @module
@@ -13,6 +14,7 @@ import { runCommandAttempt } from "./run_command.ts";
 import { runCustomAttempt } from "./run_custom.ts";
 import { runHttpAttempt } from "./run_http.ts";
 import { runJobAttempt } from "./run_job.ts";
+import { runSshAttempt } from "./run_ssh.ts";
 
 /**
  * What kind of work a task does: a command kind, `custom` for TypeScript tasks, `http` for
@@ -34,11 +36,15 @@ export function taskType(task: TaskSpec): TaskType {
     : task.command?.kind ?? "command";
 }
 
+/** Command tasks: on their `host` over SSH when they have one, else here. */
+export const runCommandTask: RunAttempt = (task, ctx) =>
+  task.host ? runSshAttempt(task, ctx) : runCommandAttempt(task, ctx);
+
 /** The attempt implementation of each task type. */
 export const ATTEMPT_RUNNERS: Readonly<Record<TaskType, RunAttempt>> = Object.freeze({
-  command: runCommandAttempt,
-  shell: runCommandAttempt,
-  python: runCommandAttempt,
+  command: runCommandTask,
+  shell: runCommandTask,
+  python: runCommandTask,
   custom: runCustomAttempt,
   http: runHttpAttempt,
   job: runJobAttempt,

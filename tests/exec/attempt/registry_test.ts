@@ -5,7 +5,7 @@ import type { CommandKind, HttpSpec, TaskSpec } from "../../../src/core/model.ts
 import { NO_RETRY } from "../../../src/core/model.ts";
 import {
   ATTEMPT_RUNNERS,
-  runCommandAttempt,
+  runCommandTask,
   runCustomAttempt,
   runHttpAttempt,
   taskType,
@@ -57,9 +57,10 @@ Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for cu
     "python",
     "shell",
   ]);
-  assert.equal(ATTEMPT_RUNNERS.command, runCommandAttempt);
-  assert.equal(ATTEMPT_RUNNERS.shell, runCommandAttempt);
-  assert.equal(ATTEMPT_RUNNERS.python, runCommandAttempt);
+  // Command kinds go through one dispatcher: here, or over SSH when the task has a host.
+  assert.equal(ATTEMPT_RUNNERS.command, runCommandTask);
+  assert.equal(ATTEMPT_RUNNERS.shell, runCommandTask);
+  assert.equal(ATTEMPT_RUNNERS.python, runCommandTask);
   assert.equal(ATTEMPT_RUNNERS.custom, runCustomAttempt);
   assert.equal(ATTEMPT_RUNNERS.http, runHttpAttempt);
   assert.ok(Object.isFrozen(ATTEMPT_RUNNERS));
