@@ -12,6 +12,7 @@ const benches: [string, string[]][] = [
   ["dag.ts", quick ? ["--quick"] : []],
   ["scheduler.ts", quick ? ["--quick"] : []],
   ["api.ts", quick ? ["--runs", "10000"] : []],
+  ["memory.ts", quick ? ["--quick"] : []],
 ];
 
 let failed = 0;

@@ -10,10 +10,13 @@
 import type { Command } from "commander";
 import { ApiClient, ApiUnreachableError } from "../../api/client.ts";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
-import { DbSource, RemoteSource, runDashboard, Terminal, type TuiSource } from "../../tui/mod.ts";
+import type { TuiSource } from "../../tui/mod.ts";
 import { ExitCode, UsageError } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
 import { CA_CERT_HELP, failRemote } from "./status.ts";
+
+/** The dashboard's modules, imported when `pt tui` runs (see registerTui). */
+type Tui = typeof import("../../tui/mod.ts");
 
 interface TuiFlags {
   remote?: string;
@@ -51,15 +54,18 @@ export function registerTui(program: Command): void {
       if (flags.remote !== undefined && flags.db !== undefined) {
         throw new UsageError("give --remote URL or --db PATH, not both");
       }
-      if (!Terminal.available()) {
+      // Imported here, not at the top: every `pt` command loads this file, and the TUI's
+      // own modules are 0.4 MiB of heap `pt run` never uses (bench/README.md, memory.ts).
+      const tui: Tui = await import("../../tui/mod.ts");
+      if (!tui.Terminal.available()) {
         throw new UsageError(
           "pt tui needs a terminal on stdin and stdout (for scripts: pt status --json)",
         );
       }
-      const { source, message } = await chooseSource(flags);
+      const { source, message } = await chooseSource(tui, flags);
       let code: number;
       try {
-        code = await runDashboard(source, new Terminal(), { message });
+        code = await tui.runDashboard(source, new tui.Terminal(), { message });
       } finally {
         source.close();
       }
@@ -69,10 +75,11 @@ export function registerTui(program: Command): void {
 
 /** The source the flags ask for, checked to answer before the screen is taken. */
 async function chooseSource(
+  tui: Tui,
   flags: TuiFlags,
 ): Promise<{ source: TuiSource; message?: string }> {
-  if (flags.remote !== undefined) return { source: await remote(flags.remote, flags.caCert) };
-  if (flags.db !== undefined) return { source: database(dbPath(flags.db)) };
+  if (flags.remote !== undefined) return { source: await remote(tui, flags.remote, flags.caCert) };
+  if (flags.db !== undefined) return { source: database(tui, dbPath(flags.db)) };
   const probe = new ApiClient(DEFAULT_URL, { caCertFile: null, timeoutMs: PROBE_MS });
   try {
     await probe.health();
@@ -82,7 +89,7 @@ async function chooseSource(
     const path = dbPath(undefined);
     let source: TuiSource;
     try {
-      source = database(path);
+      source = database(tui, path);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
       throw new UsageError(
@@ -94,16 +101,20 @@ async function chooseSource(
   } finally {
     probe.close();
   }
-  return { source: await remote(DEFAULT_URL, flags.caCert) };
+  return { source: await remote(tui, DEFAULT_URL, flags.caCert) };
 }
 
 /** A remote source whose API answered with the token given. */
-async function remote(url: string, caCertFile: string | undefined): Promise<TuiSource> {
+async function remote(
+  tui: Tui,
+  url: string,
+  caCertFile: string | undefined,
+): Promise<TuiSource> {
   let client: ApiClient | null = null;
   try {
     client = new ApiClient(url, { caCertFile });
     await client.state();
-    return new RemoteSource(client);
+    return new tui.RemoteSource(client);
   } catch (err) {
     client?.close();
     failRemote(err);
@@ -111,10 +122,10 @@ async function remote(url: string, caCertFile: string | undefined): Promise<TuiS
 }
 
 /** A database source over an existing file. */
-function database(path: string): TuiSource {
+function database(tui: Tui, path: string): TuiSource {
   const storage = openStore(path, { existing: true });
   try {
-    return new DbSource(storage, path);
+    return new tui.DbSource(storage, path);
   } catch (err) {
     storage.close();
     throw err;
