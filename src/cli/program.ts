@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { RunExistsError, RunNotFoundError } from "../storage/errors.ts";
 import { VERSION } from "../version.ts";
+import { registerDoctor } from "./commands/doctor.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerList } from "./commands/list.ts";
 import { registerNext } from "./commands/next.ts";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerWhy(program);
   registerStatus(program);
   registerTui(program);
+  registerDoctor(program);
   for (const cmd of program.commands) cmd.helpOption("-h, --help", "show help");
   return program;
 }

@@ -25,6 +25,7 @@ import { analyzeRead } from "../../src/config/loader/analysis.ts";
 import { combine, listJobFiles, loadJobsDir } from "../../src/config/loader/mod.ts";
 import { decodeJobText } from "../../src/config/read_job_file.ts";
 import { YamlFile } from "../../src/config/yaml_doc.ts";
+import { scaled } from "../time_scale.ts";
 
 const SEED = Number(Deno.env.get("PETIT_FUZZ_SEED") ?? Math.floor(Math.random() * 2 ** 32));
 const CASES = Number(Deno.env.get("PETIT_FUZZ_CASES") ?? 400);
@@ -345,7 +346,7 @@ Deno.test(`loader fuzz: ${CASES} mutated job files never crash; every error is p
     }
     const ms = performance.now() - started;
     // The bound of a default run (400 cases) is 20 s; a longer run gets more.
-    assert.ok(ms < 50 * Math.max(CASES, 400), `${CASES} cases took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < scaled(50 * Math.max(CASES, 400)), `${CASES} cases took ${ms.toFixed(0)} ms`);
   });
 });
 

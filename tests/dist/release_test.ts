@@ -1,0 +1,58 @@
+/**
+ * `deno task release` (scripts/release.ts): the binaries get the `compile` task's flags, and a
+ * builder without the denort runtimes is told where to put them, before anything is built.
+ * (Building needs the runtimes, which this machine cannot download: not run here.)
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { compileFlags, denortZip, TARGETS } from "../../scripts/release.ts";
+import meta from "../../deno.json" with { type: "json" };
+
+const RELEASE = fileURLToPath(new URL("../../scripts/release.ts", import.meta.url));
+
+Deno.test("compileFlags: the compile task's permissions, V8 flags and includes, without its output", () => {
+  const { flags, entry } = compileFlags(meta.tasks.compile);
+  assert.equal(entry, "src/main.ts");
+  for (const name of ["read", "write", "run", "env", "net", "sys"]) {
+    assert.ok(flags.includes(`--allow-${name}`), `--allow-${name} in ${flags.join(" ")}`);
+  }
+  assert.ok(flags.includes("--v8-flags=--max-semi-space-size=8"), flags.join(" "));
+  const at = flags.indexOf("--include");
+  assert.equal(flags[at + 1], "src/config/loader/parse_worker.ts");
+  assert.ok(!flags.some((f) => f.startsWith("--output") || f.startsWith("--target")));
+  assert.ok(!flags.includes("-A") && !flags.includes("--allow-all"), "never -A");
+  assert.throws(() => compileFlags("deno run src/main.ts"), /not "deno compile/);
+});
+
+Deno.test("release --offline: without the denort zips it fails at once and names where they go", async () => {
+  const denoDir = await Deno.makeTempDir({ prefix: "petit-release-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        "--allow-env",
+        RELEASE,
+        "--offline",
+      ],
+      env: { DENO_DIR: denoDir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /deno compile needs a denort runtime per target/);
+    for (const target of TARGETS) {
+      const zip = denortZip(denoDir, Deno.version.deno, target);
+      assert.equal(zip, `${denoDir}/dl/release/v${Deno.version.deno}/denort-${target}.zip`);
+      assert.ok(stderr.includes(`  ${zip}`), stderr);
+    }
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});
