@@ -45,11 +45,23 @@ export function processStartEpoch(pid: number): number | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
     const out = new Deno.Command("ps", { args: ["-o", "etimes=", "-p", String(pid)] }).outputSync();
-    const secs = Number(new TextDecoder().decode(out.stdout).trim());
+    let secs = Number(new TextDecoder().decode(out.stdout).trim());
     if (!out.success || !Number.isFinite(secs)) return null;
+    // Read in the instant after a fork, ps can print an elapsed time longer than the machine
+    // has been up (seen under load: 4,123,168,608 s): the process has only just started.
+    if (secs > uptimeSecs() + 1) secs = 0;
     return Date.now() - secs * 1000;
   } catch {
     return null;
+  }
+}
+
+/** Seconds since boot, or Infinity when Deno may not ask (no --allow-sys). */
+function uptimeSecs(): number {
+  try {
+    return Deno.osUptime();
+  } catch {
+    return Infinity;
   }
 }
 
