@@ -88,8 +88,9 @@ export function onError(err: Error, c: Context): Response {
     // Hono's own messages (malformed JSON, body limit) are safe to show.
     return errorResponse(c, code, err.message || defaultMessage(code));
   }
-  // The real error goes to the operator's log only: stacks and paths stay off the wire.
-  console.error(`petit: API error on ${c.req.method} ${c.req.path}:`, err);
+  // The real error goes to the operator's log only: stacks and paths stay off the wire. The
+  // path is quoted: a decoded %0A in it must not start a forged log line.
+  console.error(`petit: API error on ${c.req.method} ${JSON.stringify(c.req.path)}:`, err);
   return errorResponse(c, "INTERNAL_ERROR", "internal error (see the server log)");
 }
 

@@ -279,6 +279,15 @@ Deno.test("internal errors are logged, not leaked", async () => {
     });
     assert.ok(!JSON.stringify(body).includes("/secret"));
     assert.ok(errors.some((args) => String(args[1]).includes("disk on fire")));
+    // A newline smuggled into the path stays inside one quoted log line.
+    h.storage.listRuns = () => {
+      throw new Error("again");
+    };
+    const forged = await app.request("/api/jobs/quick%0AINFO%20forged/runs");
+    h.storage.listRuns = realList;
+    await forged.body?.cancel();
+    const line = String(errors.at(-1)?.[0]);
+    assert.ok(!line.includes("\n"), line);
   } finally {
     console.error = original;
     await h.close();
