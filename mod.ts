@@ -28,10 +28,13 @@ export type {
   ExpectedStatus,
   HttpMethod,
   HttpSpec,
+  ImagePullPolicy,
   JobDependency,
   JobDependencyCondition,
   JobSpec,
   JobSpec as Job,
+  KubernetesQuantities,
+  KubernetesSpec,
   ParamSpec,
   RetryCondition,
   RetryPolicy,
@@ -48,6 +51,7 @@ export {
   DEFAULT_HTTP_METHOD,
   DEFAULT_SSH_PORT,
   HTTP_METHODS,
+  IMAGE_PULL_POLICIES,
   NO_RETRY,
 } from "./src/core/model.ts";
 export {
@@ -84,7 +88,7 @@ export {
 } from "./src/scheduler/scheduler.ts";
 export type { EngineNotice, JobChange, SkipKind } from "./src/scheduler/engine.ts";
 export type { Clock, TimerHandle } from "./src/scheduler/clock.ts";
-export { recoverRuns as recover } from "./src/scheduler/recovery.ts";
+export { recoverRuns as recover, type RecoveryOptions } from "./src/scheduler/recovery.ts";
 export { runOnce, type RunOnceResult } from "./src/scheduler/run_once.ts";
 export type { RunResult, TaskOutcome, TaskOutcomeStatus } from "./src/exec/runner.ts";
 export { InMemoryStorage } from "./src/storage/memory.ts";

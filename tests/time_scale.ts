@@ -6,7 +6,8 @@
  *
  * The factor is `PETIT_TEST_TIME_SCALE` (a number >= 1, default 1: native runs are unchanged);
  * `deno task test:arm64` sets it under emulation. Reading it needs `--allow-env`, which the test
- * tasks grant.
+ * tasks grant. How fast code runs is not a window: a speed bound compares the work with itself
+ * at another size (`tests/growth.ts`) or with a plain baseline run in the same process.
  *
  * @example Scale a wait
  * ```ts
@@ -42,3 +43,19 @@ export function readScale(text: string | undefined): number {
 export function scaled(ms: number): number {
   return Math.round(ms * TIME_SCALE);
 }
+
+/** The variable that says the suite runs under qemu user emulation (`1`). */
+export const EMULATED_ENV = "PETIT_TEST_EMULATED";
+
+/**
+ * Whether the suite runs under qemu user emulation: `PETIT_TEST_EMULATED=1`, which
+ * `scripts/arm64/test.sh` and `smoke.sh` set when they emulate (never on a real aarch64
+ * machine). A test asserts the emulated form of what qemu-user changes only here, and
+ * precisely: a spawn whose child fails before `exec` exits 127 instead of failing (qemu runs
+ * glibc's `posix_spawn` vfork as a plain fork), and an event loop that stalls past a
+ * second-long slot (its slots are then recorded `missed`, which the engine must still do
+ * right).
+ *
+ * @default {false}
+ */
+export const EMULATED: boolean = Deno.env.get(EMULATED_ENV) === "1";

@@ -12,7 +12,7 @@
 
 import { z } from "zod";
 import * as views from "../core/view_schemas.ts";
-import { RunStatusSchema, RunTriggerSchema, TaskStatusSchema } from "../core/statuses.ts";
+import { RunStatusSchema, RunTriggerSchema, TaskStatusSchema } from "../core/status_schemas.ts";
 import { VERSION } from "../version.ts";
 import {
   openPaths,

@@ -8,7 +8,7 @@
  */
 
 import { z } from "zod";
-import { RunStatusSchema } from "../core/statuses.ts";
+import { RunStatusSchema } from "../core/status_schemas.ts";
 import * as views from "../core/view_schemas.ts";
 import { DEFAULT_RUN_LIMIT } from "../storage/types.ts";
 import { defineRoutes } from "./contract.ts";

@@ -9,11 +9,15 @@
 
 import type { Engine } from "../scheduler/engine.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
-import { createApp } from "./app.ts";
 import { isHostName, isLoopbackHost } from "./hosts.ts";
 import { Metrics } from "./metrics.ts";
 
 export { isLoopbackHost } from "./hosts.ts";
+
+/** What the server needs of the app: `createApp`'s Hono app answers requests. */
+interface AppFetch {
+  fetch(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Response | Promise<Response>;
+}
 
 /** Longest close() waits for responses in progress. */
 const CLOSE_WAIT_MS = 5000;
@@ -204,26 +208,34 @@ export async function startApi(options: ApiOptions): Promise<ApiServer> {
   const host = options.host.trim().replace(/^\[(.*)\]$/, "$1");
   const shown = host.includes(":") ? `[${host}]` : host;
   const allowedHosts = hostNames(host, options.token, options.allowedHosts ?? []);
+  // Counting from the start, whether or not anyone asks for the metrics.
   const metrics = new Metrics(options.scheduler, options.engine);
   const closing = new AbortController();
-  const app = createApp({
-    scheduler: options.scheduler,
-    engine: options.engine,
-    token: options.token,
-    cors: options.cors,
-    allowedHosts,
-    maxBodyBytes: options.maxBodyBytes,
-    metrics,
-    closing: closing.signal,
-  });
+  // The routes (Hono, zod validators, the OpenAPI table, the web UI) load on the first
+  // request: a scheduler nobody asks anything keeps them out of its heap (~10 MiB of RSS,
+  // bench/README.md, issue 11). The first request waits ~0.1 s more for them.
+  let app: Promise<AppFetch> | null = null;
+  const loadApp = () =>
+    app ??= import("./app.ts").then(({ createApp }) =>
+      createApp({
+        scheduler: options.scheduler,
+        engine: options.engine,
+        token: options.token,
+        cors: options.cors,
+        allowedHosts,
+        maxBodyBytes: options.maxBodyBytes,
+        metrics,
+        closing: closing.signal,
+      })
+    );
   // Responses not yet delivered, so close() can let them finish before stopping the server.
   const inFlight = new Set<Promise<void>>();
-  const handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+  const handler = async (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
     const delivered: Promise<void> = info.completed.then(noop, noop).then(() => {
       inFlight.delete(delivered);
     });
     inFlight.add(delivered);
-    return app.fetch(req, info);
+    return await (await loadApp()).fetch(req, info);
   };
   const shutdown = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;

@@ -15,7 +15,8 @@ import { EXIT_FAILURE, ExitCode, UsageError } from "./output.ts";
 
 /** Help of the `--config` option of the commands that load jobs. */
 export const CONFIG_HELP =
-  "TOML config file, for its [hosts] (default $PETIT_CONFIG, else $XDG_CONFIG_HOME/petit/config.toml)";
+  "TOML config file, for its [hosts] and [kubernetes] (default $PETIT_CONFIG, else " +
+  "$XDG_CONFIG_HOME/petit/config.toml)";
 
 /** The SSH hosts of the config file (`config`, else PETIT_CONFIG, else the default file). */
 export async function readHosts(config: string | undefined): Promise<HostTable> {

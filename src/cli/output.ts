@@ -64,3 +64,8 @@ export function positiveInt(name: string, value: string, min = 1): number {
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, Deno.stdout.isTerminal() ? 2 : undefined));
 }
+
+/** Help of `--ca-cert`, shared by the commands with `--remote` (`status`, `trigger`, `tui`). */
+export const CA_CERT_HELP =
+  "with an https:// --remote: also trust the CA certificate(s) in this PEM file (default " +
+  "$PETIT_CA_CERT); exit 2 if the server's certificate is not trusted";

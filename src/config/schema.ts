@@ -19,6 +19,12 @@ import { HTTP_METHODS, ID_PATTERN, PARAM_NAME_PATTERN } from "../core/model.ts";
 import { paramPattern } from "../core/params.ts";
 import { SCHEDULE_PATTERN } from "../schedule/schedule.ts";
 import { NOTIFY_CHANNELS, NOTIFY_ON } from "../core/notify.ts";
+import {
+  KUBERNETES_DEPENDENT_SCHEMAS,
+  KUBERNETES_TASK_FIELDS,
+  KUBERNETES_TASK_RULE,
+  ResourcesSchema,
+} from "./kube_schema.ts";
 
 export { ID_PATTERN };
 
@@ -221,12 +227,19 @@ const hostName = z.string().regex(ID_PATTERN, {
 export const TaskSchema = z.strictObject({
   id: id("task id").meta({ description: "Task id, unique in the job" }),
   name: z.string().optional(),
-  type: z.enum(["command", ...SCRIPT_TYPES, "http", "job"]).meta({
+  type: z.enum(["command", ...SCRIPT_TYPES, "http", "job", "kubernetes"]).meta({
     description: "command (default: program + args, no shell), shell (/bin/sh -c script), " +
-      "python (python3 script), http (one HTTP request to url), job (a run of another job)",
+      "python (python3 script), http (one HTTP request to url), job (a run of another job), " +
+      "kubernetes (a container run as a Kubernetes Job)",
   }).optional(),
-  command: processText().min(1, { error: "must not be empty" }).meta({
-    description: "Program to run (type: command)",
+  command: z.union([
+    processText().min(1, { error: "must not be empty" }),
+    z.array(processText(), { error: "must be a list of strings" }),
+  ], {
+    error: "must be the program to run (a string), or with type: kubernetes a list of strings",
+  }).meta({
+    description: "Program to run (type: command), or the container's entrypoint as a list " +
+      "(type: kubernetes)",
   }).optional(),
   args: z.array(scalar, { error: "must be a list" }).meta({
     description: "Arguments (numbers and booleans are stringified)",
@@ -259,6 +272,10 @@ export const TaskSchema = z.strictObject({
   }).min(1, { error: "must list at least one status" }).meta({
     description: "Statuses that count as success (type: http), default [2xx]",
   }).optional(),
+  image: processText().min(1, { error: "must not be empty" }).meta({
+    description: "Container image (type: kubernetes; templates allowed), e.g. busybox:1.36",
+  }).optional(),
+  ...KUBERNETES_TASK_FIELDS,
   timeout_secs: seconds.meta({ description: "Timeout of one attempt, in seconds" }).optional(),
   timeout: duration.meta({ description: "Timeout of one attempt, as a duration (30s, 5m, 1h)" })
     .optional(),
@@ -277,7 +294,7 @@ export const TaskSchema = z.strictObject({
   allOf: [
     {
       if: { properties: { type: { const: "command" } } },
-      then: { properties: { command: true, script: false }, required: ["command"] },
+      then: { properties: { command: { type: "string" }, script: false }, required: ["command"] },
     },
     {
       if: { properties: { type: { enum: SCRIPT_TYPES } }, required: ["type"] },
@@ -300,6 +317,7 @@ export const TaskSchema = z.strictObject({
         required: ["job"],
       },
     },
+    KUBERNETES_TASK_RULE,
   ],
   dependentSchemas: {
     inline: { properties: { type: { const: "python" } }, required: ["type"] },
@@ -312,6 +330,7 @@ export const TaskSchema = z.strictObject({
       properties: { type: { const: "job" } },
       required: ["type"],
     }])),
+    ...KUBERNETES_DEPENDENT_SCHEMAS,
   },
 });
 
@@ -504,7 +523,11 @@ export function keysAt(path: readonly PropertyKey[]): string[] {
   if (objectPath.length === 0) return Object.keys(JobSchema.shape);
   const [first, second] = objectPath;
   if (first === "tasks") {
-    return second === "retry" ? Object.keys(RetrySchema.shape) : Object.keys(TaskSchema.shape);
+    if (second === "retry") return Object.keys(RetrySchema.shape);
+    if (second === "resources") {
+      return objectPath.length > 2 ? ["cpu", "memory"] : Object.keys(ResourcesSchema.shape);
+    }
+    return Object.keys(TaskSchema.shape);
   }
   if (first === "schedule") return ["cron", "timezone"];
   if (first === "params") return ["default", "description", "pattern"];

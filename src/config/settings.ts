@@ -11,6 +11,8 @@ import { z } from "zod";
 import { DEFAULT_SSH_PORT, ID_PATTERN, type SshHost } from "../core/model.ts";
 import type { NotifySpec } from "../core/notify.ts";
 import { buildNotify } from "./notify.ts";
+import type { KubernetesSettings } from "../exec/kube/types.ts";
+import { DNS_LABEL_PATTERN } from "./kube_schema.ts";
 import { NotifyEntrySchema } from "./schema.ts";
 
 const ConfigFileSchema = z.strictObject({
@@ -51,6 +53,14 @@ const ConfigFileSchema = z.strictObject({
       strict_host_key_checking: z.boolean().optional(),
     }),
   ).optional(),
+  // `[kubernetes]`: the cluster `type: kubernetes` tasks run on. Read when such a task runs.
+  kubernetes: z.strictObject({
+    kubeconfig: z.string().min(1).optional(),
+    context: z.string().min(1).optional(),
+    namespace: z.string().regex(DNS_LABEL_PATTERN, {
+      error: "must be a namespace name: lower-case letters, digits and -, at most 63",
+    }).optional(),
+  }).optional(),
   // `[[notify.default]]` entries: the notifications of every job without its own `notify:`.
   notify: z.strictObject({
     default: z.array(NotifyEntrySchema).optional(),
@@ -80,6 +90,18 @@ export function sshHosts(file: ConfigFile): Record<string, SshHost> {
     };
   }
   return out;
+}
+
+/**
+ * The cluster of Kubernetes tasks (`[kubernetes]`); a field not set is null (its default is
+ * resolved with the kubeconfig, when a Kubernetes task runs).
+ */
+export function kubernetesSettings(file: ConfigFile): KubernetesSettings {
+  return {
+    kubeconfig: file.kubernetes?.kubeconfig ?? null,
+    context: file.kubernetes?.context ?? null,
+    namespace: file.kubernetes?.namespace ?? null,
+  };
 }
 
 /** A config file that is missing (when named explicitly) or invalid. */

@@ -117,8 +117,8 @@ export interface TaskSpec {
   /** ...or TypeScript code (library users)... */
   readonly custom: CustomTask | null;
   /**
-   * ...or an HTTP request (`type: http`). Exactly one of the three is set; tasks built without
-   * this field are not HTTP tasks.
+   * ...or an HTTP request (`type: http`). Exactly one of command, custom, http, job and
+   * kubernetes is set; tasks built without this field are not HTTP tasks.
    */
   readonly http?: HttpSpec | null;
   /**
@@ -126,6 +126,11 @@ export interface TaskSpec {
    * field are not sub-job tasks.
    */
   readonly job?: SubJobSpec | null;
+  /**
+   * ...or a container run as a Kubernetes `batch/v1` Job (`type: kubernetes`). Tasks built
+   * without this field are not Kubernetes tasks.
+   */
+  readonly kubernetes?: KubernetesSpec | null;
   /**
    * A `KEY=VALUE` file read when the task starts (absolute, or relative to the current folder);
    * its values sit between the job's `environment` and the task's. Null or absent: none.
@@ -136,6 +141,47 @@ export interface TaskSpec {
    * its connection settings from the config file. Null or absent: this machine.
    */
   readonly host?: SshHost | null;
+}
+
+/** When the kubelet pulls a Kubernetes task's image (Kubernetes' `imagePullPolicy`). */
+export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+
+/** The `imagePullPolicy` of a Kubernetes task's container. */
+export type ImagePullPolicy = typeof IMAGE_PULL_POLICIES[number];
+
+/** CPU and memory of a container, as Kubernetes quantities (`500m`, `1`, `256Mi`). */
+export interface KubernetesQuantities {
+  /** CPU: cores (`2`, `0.5`) or millicores (`500m`). */
+  readonly cpu?: string;
+  /** Memory: bytes with a suffix (`256Mi`, `1Gi`, `500M`). */
+  readonly memory?: string;
+}
+
+/**
+ * A task run as a Kubernetes Job's one container (`type: kubernetes`). `image`, `command`,
+ * `args` and `environment` values may hold `{{ … }}` templates.
+ */
+export interface KubernetesSpec {
+  /** The container image, e.g. `busybox:1.36`. */
+  readonly image: string;
+  /** The container's entrypoint; empty: the image's own. */
+  readonly command: readonly string[];
+  /** Its arguments; empty: the image's own (when `command` is empty too). */
+  readonly args: readonly string[];
+  /** Namespace of the Job, or null for the config file's (`[kubernetes] namespace`). */
+  readonly namespace: string | null;
+  /** Task-level environment (the job's is merged in by the attempt). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** What the scheduler reserves for the container. */
+  readonly requests: KubernetesQuantities;
+  /** What the container may use at most. */
+  readonly limits: KubernetesQuantities;
+  /** Labels a node must have to run the pod (`kubernetes.io/arch: arm64`). */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** The pod's service account, or null for the namespace's `default`. */
+  readonly serviceAccount: string | null;
+  /** When the image is pulled, or null for Kubernetes' default. */
+  readonly imagePullPolicy: ImagePullPolicy | null;
 }
 
 /**

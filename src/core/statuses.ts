@@ -1,8 +1,12 @@
 /**
- * The enums Petit stores, serves and prints, each defined once: run statuses, task statuses,
- * run triggers, and the conditions of tasks and job dependencies. Each is one list of values;
- * its zod enum (for validators and the OpenAPI document) and its type are made from that
- * list. Storage, the views, the API's route table and the CLI import them from here.
+ * The enums Petit stores, serves and prints, each defined once: run statuses, task statuses
+ * and run triggers. Each is one list of values; its type is made from that list here, and its
+ * zod enum (for validators and the OpenAPI document) in `status_schemas.ts`. Storage, the
+ * views, the API's route table and the CLI import them from these two modules.
+ *
+ * No zod here: the scheduler, the runner and storage import this module, and zod alone is
+ * ~9 MiB of RSS in a long-lived `pt run` (bench/README.md, issue 11); only the API's routes,
+ * the views and the documents need the schemas.
  *
  * The types are `(typeof LIST)[number]` rather than `z.output<typeof Schema>` because
  * `mod.ts` exports them: `deno doc --lint` wants a public type to refer only to public ones,
@@ -12,9 +16,6 @@
  *
  * @module
  */
-
-import { z } from "zod";
-import type { JobDependencyCondition, TaskCondition as ModelTaskCondition } from "./model.ts";
 
 /** Every run status: `running` until the run ends one of the other ways. */
 export const RUN_STATUSES = [
@@ -29,12 +30,6 @@ export const RUN_STATUSES = [
 /** Status of a job run. */
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** {@link RUN_STATUSES} as a zod enum, for validators and generated documents. */
-export const RunStatusSchema = z.enum(RUN_STATUSES).meta({
-  description: "`running` until the run ends; `interrupted` when its process died, " +
-    "`skipped` when a schedule slot was not run",
-});
-
 /** Every status of one task within a run. */
 export const TASK_STATUSES = [
   "pending",
@@ -48,9 +43,6 @@ export const TASK_STATUSES = [
 /** Status of one task within a run. */
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** {@link TASK_STATUSES} as a zod enum. */
-export const TaskStatusSchema = z.enum(TASK_STATUSES);
-
 /**
  * Everything that starts a run: its schedule, `pt trigger`, the API, a retry, or a sub-job task
  * of another run (`parent`).
@@ -59,24 +51,3 @@ export const RUN_TRIGGERS = ["schedule", "manual", "api", "retry", "parent"] as 
 
 /** What started a run. */
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
-
-/** {@link RUN_TRIGGERS} as a zod enum. */
-export const RunTriggerSchema = z.enum(RUN_TRIGGERS).meta({
-  description: "what started the run: its schedule, `pt trigger`, the API, a retry, or a " +
-    "sub-job task of another run (`parent`, see `parent_run_id`)",
-});
-
-/** When a task runs, judged on its direct dependencies (`TaskCondition` of the model). */
-export const TaskConditionSchema = z.enum(["all_success", "on_failure", "all_done"]);
-
-/** How an upstream job must have run for a dependent job to fire (`kind` of the model's). */
-export const JobDependencyKindSchema = z.enum(["last_success", "last_complete", "within_window"]);
-
-/**
- * `true` when `A` and `B` are the same type, else `never`. The model (`model.ts`) declares
- * `TaskCondition` and `JobDependencyCondition` as plain types; the checks below make
- * `deno check` fail if they and the enums above ever differ.
- */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-true satisfies Same<ModelTaskCondition, z.output<typeof TaskConditionSchema>>;
-true satisfies Same<JobDependencyCondition["kind"], z.output<typeof JobDependencyKindSchema>>;

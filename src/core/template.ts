@@ -109,11 +109,23 @@ export interface TemplateContext {
   /** The run's parameters (`{{ params.NAME }}`); none when absent. */
   readonly params?: Readonly<Record<string, string>>;
   /** Finished upstream tasks. */
-  readonly tasks: ReadonlyMap<string, {
-    readonly stdout: string;
-    readonly exitCode: number | null;
-    readonly outputs: Readonly<Record<string, string>>;
-  }>;
+  readonly tasks: ReadonlyMap<string, UpstreamTask>;
+  /**
+   * The entries of `tasks` that wrote outputs, in its order, when the caller can tell them
+   * without listing every upstream task (the runner knows when no task wrote any); when
+   * absent, `tasks` is read whole.
+   */
+  readonly upstreamOutputs?: () => Iterable<readonly [string, UpstreamTask]>;
+}
+
+/** What a finished upstream task offers a template. */
+export interface UpstreamTask {
+  /** Its standard output (kept part). */
+  readonly stdout: string;
+  /** Its exit code, or null. */
+  readonly exitCode: number | null;
+  /** The `key=value` outputs it wrote. */
+  readonly outputs: Readonly<Record<string, string>>;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   RunTriggerSchema,
   TaskConditionSchema,
   TaskStatusSchema,
-} from "./statuses.ts";
+} from "./status_schemas.ts";
 
 const count = z.int().min(0);
 const epochMs = z.int().min(0).meta({ description: "epoch milliseconds" });

@@ -52,26 +52,8 @@ export async function prepareCommand(input: PrepareInput): Promise<PreparedComma
   const spec = task.command;
   if (spec === null) throw new Error(`task "${task.id}" has no command`);
   const render = (text: string) => renderTemplate(text, templates);
-  const env: Record<string, string> = { ...input.baseEnv, ...input.fileEnv?.job };
-  for (const [k, v] of Object.entries(job.environment)) env[k] = render(v);
-  Object.assign(env, input.fileEnv?.task);
-  for (const [k, v] of Object.entries(spec.environment)) env[k] = render(v);
-  for (const [upstream, result] of templates.tasks) {
-    for (const [key, value] of Object.entries(result.outputs)) {
-      env[outputEnvName(upstream, key)] = value;
-    }
-  }
-  for (const [name, value] of Object.entries(templates.params ?? {})) {
-    env[paramEnvName(name)] = value;
-  }
-  env.PETIT_JOB_ID = job.id;
-  env.PETIT_RUN_ID = input.runId;
-  env.PETIT_TASK_ID = task.id;
-  env.PETIT_ATTEMPT = String(input.attempt);
+  const env = taskEnvironment(input, spec.environment);
   env.PETIT_OUTPUT = input.outputFile;
-  if (input.scheduledFor !== null) {
-    env.PETIT_SCHEDULED_FOR = new Date(input.scheduledFor).toISOString();
-  }
 
   const base = job.file ? resolve(job.file, "..") : Deno.cwd();
   const rawDir = spec.workingDir;
@@ -91,6 +73,44 @@ export async function prepareCommand(input: PrepareInput): Promise<PreparedComma
       return { program: "python3", args: [file], cwd, env };
     }
   }
+}
+
+/** What {@linkcode taskEnvironment} reads of an attempt. */
+export type EnvironmentInput = Pick<
+  PrepareInput,
+  "job" | "task" | "runId" | "attempt" | "baseEnv" | "templates" | "scheduledFor" | "fileEnv"
+>;
+
+/**
+ * The layered environment of a task whose own `environment` is `own` (templates rendered),
+ * without `PETIT_OUTPUT`: what a process gets here, over SSH, or in a container.
+ */
+export function taskEnvironment(
+  input: EnvironmentInput,
+  own: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const { job, task, templates } = input;
+  const render = (text: string) => renderTemplate(text, templates);
+  const env: Record<string, string> = { ...input.baseEnv, ...input.fileEnv?.job };
+  for (const [k, v] of Object.entries(job.environment)) env[k] = render(v);
+  Object.assign(env, input.fileEnv?.task);
+  for (const [k, v] of Object.entries(own)) env[k] = render(v);
+  for (const [upstream, result] of templates.upstreamOutputs?.() ?? templates.tasks) {
+    for (const [key, value] of Object.entries(result.outputs)) {
+      env[outputEnvName(upstream, key)] = value;
+    }
+  }
+  for (const [name, value] of Object.entries(templates.params ?? {})) {
+    env[paramEnvName(name)] = value;
+  }
+  env.PETIT_JOB_ID = job.id;
+  env.PETIT_RUN_ID = input.runId;
+  env.PETIT_TASK_ID = task.id;
+  env.PETIT_ATTEMPT = String(input.attempt);
+  if (input.scheduledFor !== null) {
+    env.PETIT_SCHEDULED_FOR = new Date(input.scheduledFor).toISOString();
+  }
+  return env;
 }
 
 function resolveDir(base: string, dir: string): string {

@@ -26,6 +26,7 @@ import {
   runAttemptByType,
 } from "./attempt/mod.ts";
 import { readEnvFile } from "./env_file.ts";
+import type { KubeClient } from "./kube/types.ts";
 import type { LiveLogs } from "./live/mod.ts";
 import { DEFAULT_KILL_GRACE_MS, terminateLeftovers } from "./process/mod.ts";
 import { SecretMask, secretValues } from "./secrets.ts";
@@ -68,6 +69,8 @@ export interface ExecuteOptions {
   readonly params?: Readonly<Record<string, string>>;
   /** Starts the child runs of sub-job tasks (the scheduler); they fail without it. */
   readonly childRuns?: ChildRuns;
+  /** The cluster client of Kubernetes tasks (see `AttemptContext.kubernetes`). */
+  readonly kubernetes?: () => Promise<KubeClient>;
   /** Receives each complete line of task output as it arrives. */
   readonly onLine?: (taskId: string, stream: "stdout" | "stderr", line: string) => void;
   /**
@@ -116,6 +119,8 @@ class RunExecution {
   readonly #waiting = new Map<string, number>();
   readonly #outcomes = new Map<string, TaskOutcome>();
   readonly #inputs = new Map<string, TaskInput>();
+  /** Finished tasks of this run that wrote outputs (PETIT_OUT_* for their dependents). */
+  #withOutputs = 0;
   readonly #ready: string[] = [];
   readonly #maxTasks: number;
   readonly #runAttempt: RunAttempt;
@@ -161,7 +166,10 @@ class RunExecution {
       task_ids: job.tasks.map((t) => t.id),
       kept_task_ids: [...kept.keys()].filter((id) => this.#tasks.has(id)),
     });
-    this.#runDir = await Deno.makeTempDir({ prefix: `petit-${runId}-` });
+    // Synchronous, as the removal below: a mkdir of a local temp folder takes microseconds,
+    // while each async call is a trip through Deno's blocking-thread pool, whose threads
+    // (and their malloc arenas) come and go under steady load (bench/README.md, issue 11).
+    this.#runDir = Deno.makeTempDirSync({ prefix: `petit-${runId}-` });
     const done = new Promise<void>((resolve) => (this.#finish = resolve));
     const onAbort = () => this.#cancelPending();
     this.#o.signal?.addEventListener("abort", onAbort, { once: true });
@@ -173,7 +181,9 @@ class RunExecution {
         if (this.#failure !== null) break;
         const input = kept.get(task.id);
         if (input?.status === "completed") {
-          this.#outcomes.set(task.id, { ...input, status: "completed", attempts: 0, error: null });
+          const outcome: TaskOutcome = { ...input, status: "completed", attempts: 0, error: null };
+          this.#outcomes.set(task.id, outcome);
+          if (hasOutputs(outcome)) this.#withOutputs++;
         }
       }
       for (const id of this.#outcomes.keys()) this.#release(id);
@@ -188,7 +198,11 @@ class RunExecution {
       await done;
     } finally {
       this.#o.signal?.removeEventListener("abort", onAbort);
-      await Deno.remove(this.#runDir, { recursive: true }).catch(() => {});
+      try {
+        Deno.removeSync(this.#runDir, { recursive: true });
+      } catch {
+        // Gone already, or not ours to remove: nothing to clean.
+      }
     }
     const durationMs = Math.round(performance.now() - started);
     const outcomes = [...this.#outcomes.values()];
@@ -337,6 +351,7 @@ class RunExecution {
   /** Records a finished task and enqueues dependents that became ready. */
   #settle(id: string, outcome: TaskOutcome): void {
     this.#outcomes.set(id, outcome);
+    if (hasOutputs(outcome)) this.#withOutputs++;
     this.#release(id);
   }
 
@@ -495,6 +510,7 @@ class RunExecution {
       fileEnv: { job: this.#jobFileEnv, task: taskFileEnv },
       mask,
       childRuns: this.#o.childRuns,
+      kubernetes: this.#o.kubernetes,
       onLine: onLine ? (stream, line) => onLine(task.id, stream, line) : undefined,
       onCapture: live ? (output) => live.attach(output) : undefined,
       started: ({ pgid, procStart }) => {
@@ -515,8 +531,27 @@ class RunExecution {
     });
   }
 
-  /** Finished upstream tasks, direct and transitive (for templates and PETIT_OUT_*). */
+  /**
+   * Finished upstream tasks, direct and transitive (for templates and PETIT_OUT_*), found
+   * only when something reads them: in a chain of n tasks, building each task's map up
+   * front was O(n²) work and garbage (12.5 million entries for 5,000 tasks) although a
+   * plain command reads none of it. `upstreamOutputs` answers at once while no task of the
+   * run has written outputs, so the environment of a task does not build the map either.
+   */
   #templateContext(task: TaskSpec): TemplateContext {
+    const tasks = new UpstreamTasks(() => this.#upstream(task));
+    return {
+      jobId: this.#o.job.id,
+      runId: this.#o.runId,
+      config: this.#o.job.config,
+      params: this.#o.params ?? {},
+      tasks,
+      upstreamOutputs: () => this.#withOutputs === 0 ? [] : tasks.withOutputs(),
+    };
+  }
+
+  /** The finished upstream tasks of `task`, nearest first, as a map. */
+  #upstream(task: TaskSpec): Map<string, TaskInput> {
     const tasks = new Map<string, TaskInput>();
     const seen = new Set<string>();
     const todo = [...task.dependsOn];
@@ -528,13 +563,7 @@ class RunExecution {
       if (input) tasks.set(id, input);
       for (const dep of this.#tasks.get(id)?.dependsOn ?? []) todo.push(dep);
     }
-    return {
-      jobId: this.#o.job.id,
-      runId: this.#o.runId,
-      config: this.#o.job.config,
-      params: this.#o.params ?? {},
-      tasks,
-    };
+    return tasks;
   }
 
   /**
@@ -566,4 +595,64 @@ function maskResult(result: AttemptResult, mask: SecretMask): AttemptResult {
     error: mask.text(result.error),
     logs: { ...logs, stdout: mask.text(logs.stdout), stderr: mask.text(logs.stderr) },
   };
+}
+
+/** Whether a finished task wrote outputs. */
+function hasOutputs(outcome: TaskOutcome): boolean {
+  for (const _ in outcome.outputs) return true;
+  return false;
+}
+
+/**
+ * A task's finished upstream tasks (`TemplateContext.tasks`, a TypeScript task's `inputs`),
+ * found on first use: most tasks never read them.
+ */
+class UpstreamTasks implements ReadonlyMap<string, TaskInput> {
+  #build: (() => Map<string, TaskInput>) | null;
+  #map: Map<string, TaskInput> | null = null;
+
+  constructor(build: () => Map<string, TaskInput>) {
+    this.#build = build;
+  }
+
+  #all(): Map<string, TaskInput> {
+    if (this.#map === null) {
+      this.#map = this.#build!();
+      this.#build = null;
+    }
+    return this.#map;
+  }
+
+  /** The entries with outputs, in the map's order. */
+  withOutputs(): [string, TaskInput][] {
+    return [...this.#all()].filter(([, input]) => Object.keys(input.outputs).length > 0);
+  }
+
+  get size(): number {
+    return this.#all().size;
+  }
+  get(id: string): TaskInput | undefined {
+    return this.#all().get(id);
+  }
+  has(id: string): boolean {
+    return this.#all().has(id);
+  }
+  forEach(
+    fn: (value: TaskInput, key: string, map: ReadonlyMap<string, TaskInput>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [key, value] of this.#all()) fn.call(thisArg, value, key, this);
+  }
+  entries(): MapIterator<[string, TaskInput]> {
+    return this.#all().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.#all().keys();
+  }
+  values(): MapIterator<TaskInput> {
+    return this.#all().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, TaskInput]> {
+    return this.#all()[Symbol.iterator]();
+  }
 }

@@ -6,7 +6,8 @@
  * publish `notification_sent` / `notification_failed` events with secrets masked.
  *
  * - `notifier.ts`: the bus subscriber, retries, draining at exit
- * - `payload.ts`: the JSON payload and the text of a notification
+ * - `payload.ts`: the JSON payload and the text of a notification; `payload_schema.ts`: the
+ *   payload's zod schema (not re-exported here: importing it loads zod)
  * - `webhook.ts`, `ntfy.ts`, `command.ts`: the channels (`http_post.ts` is their POST)
  * - `redact.ts`: targets and error messages without secrets
  *
@@ -28,7 +29,6 @@ export {
   buildPayload,
   endStatus,
   type NotificationPayload,
-  NotificationPayloadSchema,
   type NotificationText,
   notificationText,
   notifyOutcome,

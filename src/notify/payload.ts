@@ -2,50 +2,18 @@
  * What a notification says: the run as JSON (the webhook body, {@link NotificationPayload})
  * and as a short text with a title, a priority and tags (ntfy, and the environment of a
  * command). Built once, when the run ends, from its stored records and the event that ended
- * it. Pure: no I/O.
+ * it. Pure: no I/O. Its shape is the zod schema of `payload_schema.ts`, imported here as a
+ * type only, so that sending a notification does not load zod.
  *
  * @module
  */
 
-import { z } from "zod";
-import { NOTIFY_ON, type NotifyOn } from "../core/notify.ts";
-import {
-  type RunStatus,
-  RunStatusSchema,
-  type RunTrigger,
-  RunTriggerSchema,
-  type TaskStatus,
-  TaskStatusSchema,
-} from "../core/statuses.ts";
+import type { z } from "zod";
+import type { NotifyOn } from "../core/notify.ts";
+import type { RunStatus, RunTrigger, TaskStatus } from "../core/statuses.ts";
 import type { JobCompletedEvent, JobSkippedEvent } from "../events/types.ts";
 import { formatDuration } from "../schedule/duration.ts";
-
-/** One task of the run, as a notification tells it. */
-export const NotificationTaskSchema = z.strictObject({
-  task_id: z.string(),
-  status: TaskStatusSchema,
-  exit_code: z.int().nullable(),
-  attempts: z.int(),
-  error: z.string().nullable(),
-});
-
-/** The JSON body of a webhook notification: the finished run and its tasks. */
-export const NotificationPayloadSchema = z.strictObject({
-  job_id: z.string(),
-  job_name: z.string(),
-  run_id: z.string().nullable().meta({
-    description: "null only for a skipped slot that has no run record",
-  }),
-  status: RunStatusSchema,
-  outcome: z.enum(NOTIFY_ON).meta({ description: "the `on:` value the status counts as" }),
-  trigger: RunTriggerSchema.nullable(),
-  error: z.string().nullable(),
-  reason: z.string().nullable().meta({ description: "why a slot was skipped" }),
-  started_at: z.number().nullable().meta({ description: "epoch ms" }),
-  ended_at: z.number().meta({ description: "epoch ms" }),
-  duration_ms: z.number().nullable(),
-  tasks: z.array(NotificationTaskSchema),
-});
+import type { NotificationPayloadSchema } from "./payload_schema.ts";
 
 /** The JSON body of a webhook notification. */
 export type NotificationPayload = z.output<typeof NotificationPayloadSchema>;

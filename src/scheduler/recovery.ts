@@ -1,7 +1,9 @@
 /**
  * Recovery at start: runs left `running` by a crashed Petit become `interrupted`, their
  * unfinished tasks `failed` ("interrupted"), and the process groups recorded for their
- * running tasks are terminated if they are still alive.
+ * running tasks are terminated if they are still alive. What they left elsewhere (Jobs on
+ * a Kubernetes cluster) is cleaned up by a function the caller gives, so this module needs
+ * no cluster.
  *
  * @module
  */
@@ -46,13 +48,35 @@ export function ownerAlive(owner: string | null | undefined): boolean {
 }
 
 /**
+ * How long start-up waits for {@linkcode RecoveryOptions.cleanupRemote} before it goes on
+ * (the clean-up goes on too, in the background).
+ *
+ * @default {10000}
+ */
+export const REMOTE_CLEANUP_WAIT_MS = 10_000;
+
+/** Options of {@linkcode recoverRuns}. */
+export interface RecoveryOptions {
+  /** SIGTERM → SIGKILL delay for leftover process groups ({@link RECOVERY_KILL_GRACE_MS}). */
+  readonly killGraceMs?: number;
+  /**
+   * Cleans up what the crashed runs left elsewhere (their Kubernetes Jobs), given their ids;
+   * called only when there are some. It reports its own failures: a rejection is ignored,
+   * and start-up waits for it at most {@linkcode REMOTE_CLEANUP_WAIT_MS}.
+   */
+  readonly cleanupRemote?: (runIds: ReadonlySet<string>) => Promise<void>;
+  /** How long to wait for `cleanupRemote` ({@linkcode REMOTE_CLEANUP_WAIT_MS}). */
+  readonly remoteWaitMs?: number;
+}
+
+/**
  * Marks crashed runs interrupted and kills their leftover process groups, giving them
  * `options.killGraceMs` ({@link RECOVERY_KILL_GRACE_MS} when absent) between SIGTERM and
- * SIGKILL.
+ * SIGKILL; then has `options.cleanupRemote` clean up what they left on other machines.
  */
 export async function recoverRuns(
   storage: RunStore & TaskStore & Pick<StoreLifecycle, "flush">,
-  options: { killGraceMs?: number } = {},
+  options: RecoveryOptions = {},
 ): Promise<RunRecord[]> {
   const recovered: RunRecord[] = [];
   const groups: number[] = [];
@@ -97,8 +121,19 @@ export async function recoverRuns(
     }
     await removeRunDirs(ids);
   }
+  const remote = recovered.length > 0 && options.cleanupRemote
+    ? options.cleanupRemote(new Set(recovered.map((r) => r.id))).catch(() => {})
+    : null;
   await terminateGroups(groups, options.killGraceMs ?? RECOVERY_KILL_GRACE_MS);
+  if (remote) await within(remote, options.remoteWaitMs ?? REMOTE_CLEANUP_WAIT_MS);
   return recovered;
+}
+
+/** Waits for `work` at most `ms` (a cluster that does not answer must not hold start-up). */
+async function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Removes the scratch folders (`petit-<run-id>-*` in the temp dir) of crashed runs. */

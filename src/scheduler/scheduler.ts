@@ -398,6 +398,7 @@ export class Scheduler {
         kept: init.kept,
         params,
         childRuns: this.#childRuns,
+        kubernetes: this.#options.kubernetes,
         runAttempt: this.#options.runAttempt,
         live: this.#live,
         onLine: onLine

@@ -6,6 +6,7 @@
  */
 
 import type { RunAttempt } from "../exec/attempt/contract.ts";
+import type { KubeClient } from "../exec/kube/types.ts";
 import type { RunResult } from "../exec/runner.ts";
 import type { RunTrigger, Storage } from "../storage/types.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -50,6 +51,15 @@ export interface SchedulerOptions {
    * @default {DEFAULT_KEEP_RUNS}
    */
   readonly keepRuns?: number;
+  /**
+   * The client of the cluster Kubernetes tasks run on, made on first use (`pt` passes one
+   * from the config file's `[kubernetes]`). Absent: the default kubeconfig (`$KUBECONFIG`,
+   * `~/.kube/config`, or the pod's service account). Internal to Petit, not part of the
+   * library's exports.
+   *
+   * @ignore
+   */
+  readonly kubernetes?: () => Promise<KubeClient>;
   /** What the firing engine does (fires, skips, catch-up, clock jumps), for logging. */
   readonly onNotice?: (notice: EngineNotice) => void;
   /**

@@ -3,16 +3,18 @@
  * at once. A file with errors is reported with file:line:col and the previous version of
  * its job stays in force.
  *
- * The files are read and checked in a worker (`loadJobsDirOffThread`), so a big or slow
- * file never delays a fire or an API request: only the checks across files and building
- * the jobs run on the scheduler's thread (bench/validate_big.ts measures the stall).
+ * The files are read and checked away from the scheduler's thread, so a big or slow file
+ * never delays a fire or an API request: by the loader the caller gives (`pt run` starts a
+ * short-lived loader process, `cli/run/loader_process.ts`), else in a parse worker
+ * (`loadJobsDirOffThread`, imported on the first reload). bench/validate_big.ts measures
+ * the stall.
  *
  * @module
  */
 
 import { resolve } from "node:path";
 import { formatConfigError } from "../config/errors.ts";
-import { loadJobsDirOffThread, type LoadResult } from "../config/loader/mod.ts";
+import type { LoadResult } from "../config/loader/settled.ts";
 import type { JobSpec, SshHost } from "../core/model.ts";
 
 /** The job set to use after a reload, and what to report. */
@@ -23,6 +25,27 @@ export interface ReloadPlan {
   /** Jobs kept at their previous version because their file is now invalid. */
   readonly kept: string[];
 }
+
+/** How a reload loads and checks the jobs folder, off the scheduler's thread. */
+export interface FolderLoader {
+  /** Loads `dir`; throws JobsDirError when the folder cannot be read. */
+  load(dir: string, hosts: Readonly<Record<string, SshHost>>): Promise<LoadResult>;
+  /**
+   * A change was seen and a load follows once changes settle: start now whatever takes time
+   * to start (a loader process boots during the debounce).
+   */
+  prepare?(): void;
+  /** The watch has stopped: release what `prepare` started. */
+  close?(): void;
+}
+
+/** The default {@link FolderLoader}: a parse worker, its modules imported when first needed. */
+const inParseWorker: FolderLoader = {
+  async load(dir, hosts) {
+    const { loadJobsDirOffThread } = await import("../config/loader/off_thread.ts");
+    return await loadJobsDirOffThread(dir, hosts);
+  },
+};
 
 /**
  * Merges a fresh load with the current jobs: valid files win; for an invalid file the
@@ -57,8 +80,8 @@ export function planReload(current: readonly JobSpec[], result: LoadResult): Rel
 }
 
 /**
- * Watches `dir` and calls `onChange` with a reload plan after changes settle (debounced).
- * Returns a function that stops watching.
+ * Watches `dir` and calls `onChange` with a reload plan after changes settle (debounced),
+ * loading the folder with `load`. Returns a function that stops watching.
  */
 export function watchJobs(
   dir: string,
@@ -67,6 +90,7 @@ export function watchJobs(
   onError: (message: string) => void,
   debounceMs = 250,
   hosts: Readonly<Record<string, SshHost>> = {},
+  load: FolderLoader = inParseWorker,
 ): () => void {
   let watcher: Deno.FsWatcher;
   try {
@@ -85,7 +109,7 @@ export function watchJobs(
     }
     loading = true;
     try {
-      onChange(planReload(current(), await loadJobsDirOffThread(dir, hosts)));
+      onChange(planReload(current(), await load.load(dir, hosts)));
     } catch (err) {
       onError(`reload failed: ${(err as Error).message}`);
     } finally {
@@ -106,7 +130,10 @@ export function watchJobs(
   (async () => {
     try {
       for await (const event of watcher) {
-        if (event.paths.some((p) => /\.ya?ml$/i.test(p))) schedule();
+        if (event.paths.some((p) => /\.ya?ml$/i.test(p))) {
+          load.prepare?.();
+          schedule();
+        }
       }
     } catch {
       // The watcher was closed.
@@ -114,6 +141,7 @@ export function watchJobs(
   })();
   return () => {
     if (timer !== null) clearTimeout(timer);
+    load.close?.();
     try {
       watcher.close();
     } catch {

@@ -21,6 +21,8 @@ Deno.test("metrics: exposition format, run counters, durations and gauges", asyn
         return run?.status === "running" ? undefined : run;
       });
     }
+    // The run's record is final a moment before the scheduler lets go of it.
+    await waitFor("no active runs", () => h.scheduler.activeRunIds().length === 0 || undefined);
     h.scheduler.pause();
     const res = await h.fetch("/metrics");
     assert.equal(res.status, 200);

@@ -7,7 +7,12 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { defaultConfigPath, readConfigFile, SettingsError } from "../../src/config/settings.ts";
+import {
+  defaultConfigPath,
+  kubernetesSettings,
+  readConfigFile,
+  SettingsError,
+} from "../../src/config/settings.ts";
 
 /** An environment lookup over a fixed map. */
 function envOf(vars: Record<string, string>): (k: string) => string | undefined {
@@ -152,5 +157,31 @@ Deno.test("readConfigFile(): unknown keys and wrong values name the section", as
       assert.ok(err.message.startsWith(`${file}: api.port: `), err.message);
       return true;
     });
+  });
+});
+
+Deno.test("kubernetesSettings(): [kubernetes] as written, null for what it does not set", async () => {
+  assert.deepEqual(kubernetesSettings({}), { kubeconfig: null, context: null, namespace: null });
+  await withTempDir(async (dir) => {
+    const path = join(dir, "config.toml");
+    await Deno.writeTextFile(
+      path,
+      '[kubernetes]\nkubeconfig = "/etc/petit/k3s.yaml"\ncontext = "default"\nnamespace = "jobs"\n',
+    );
+    assert.deepEqual(kubernetesSettings(await readConfigFile(path, envOf({}))), {
+      kubeconfig: "/etc/petit/k3s.yaml",
+      context: "default",
+      namespace: "jobs",
+    });
+    await Deno.writeTextFile(path, '[kubernetes]\nnamespace = "Jobs"\n');
+    await assert.rejects(
+      () => readConfigFile(path, envOf({})),
+      /kubernetes\.namespace: must be a namespace name/,
+    );
+    await Deno.writeTextFile(path, '[kubernetes]\nserver = "https://x"\n');
+    await assertSettingsError(
+      readConfigFile(path, envOf({})),
+      `${path}: unknown key "server" in [kubernetes]`,
+    );
   });
 });

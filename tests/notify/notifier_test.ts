@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { NotificationFailedEvent, PetitEvent } from "../../src/events/types.ts";
-import { NotificationPayloadSchema } from "../../src/notify/mod.ts";
+import { NotificationPayloadSchema } from "../../src/notify/payload_schema.ts";
 import { exitWith, FAST_RETRIES, type Hook, never, setup, startHook } from "./helpers.ts";
 
 /** The notification events without their times (which vary). */

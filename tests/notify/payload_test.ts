@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  buildPayload,
-  NotificationPayloadSchema,
-  notificationText,
-  notifyOutcome,
-} from "../../src/notify/payload.ts";
+import { buildPayload, notificationText, notifyOutcome } from "../../src/notify/payload.ts";
+import { NotificationPayloadSchema } from "../../src/notify/payload_schema.ts";
 
 const failed = (id: string, exit: number) => ({
   task_id: id,

@@ -21,6 +21,7 @@ import {
   waitUntil,
   withSandbox,
 } from "./helpers.ts";
+import { assertSlotsHandled, isRegular, missedSlots, STALLS_ALLOWED } from "./slot_checks.ts";
 
 /** Time of the "petit started" log line (just after the engine started). */
 function startedAt(stderr: string): number {
@@ -31,6 +32,18 @@ function startedAt(stderr: string): number {
 
 function lateness(r: RunRow): number {
   return r.started_at - (r.scheduled_for ?? NaN);
+}
+
+/**
+ * Asserts a fire's lateness: within 100 ms (scaled) of its slot; emulated, where the event loop
+ * stalls (see slot_checks.ts), before the next slot came: a wake-up later than that fires only
+ * the latest due slot and records the ones before it as missed (the record is made a little
+ * after the wake-up, hence the scaled 100 ms on top).
+ */
+function assertOnTime(r: RunRow, period = 1000): void {
+  const late = lateness(r);
+  const bound = STALLS_ALLOWED ? period + scaled(100) : scaled(100);
+  assert.ok(late >= 0 && late < bound, `run ${r.id} started ${late} ms after its slot`);
 }
 
 async function firing(): Promise<void> {
@@ -55,52 +68,49 @@ tasks:
     const exit = await pt.stop();
     assert.equal(exit.code, 0, exit.stderr);
 
-    // Every-second cron: whole seconds, consecutive, each once, on time.
-    const sec = runs(sb.db, "sec");
-    assert.ok(sec.length >= 4, `expected ≥ 4 fires in 4.6 s, got ${sec.length}`);
+    // Every-second cron: whole seconds, consecutive, each once, on time. Every second from the
+    // first record to the last is fired, or (emulated only) inside a stall's `missed` record.
+    const all = runs(sb.db, "sec");
+    const { rows: sec, slots: handled } = assertSlotsHandled(all, { policy: "none" });
+    assert.ok(handled.length >= 4, `expected ≥ 4 slots in 4.6 s, got ${handled.length}`);
+    const fired = sec.filter(isRegular);
+    assert.ok(fired.length >= (STALLS_ALLOWED ? 1 : 4), `${fired.length} fires`);
     for (const r of sec) {
-      assert.equal(r.status, "completed", JSON.stringify(r));
-      assert.equal(r.trigger, "schedule");
-      assert.equal(r.reason, null);
       assert.equal(r.scheduled_for! % 1000, 0, `slot not on a whole second: ${r.scheduled_for}`);
-      const late = lateness(r);
-      assert.ok(late >= 0 && late < scaled(100), `run ${r.id} started ${late} ms after its slot`);
+      if (!isRegular(r)) continue;
+      assert.equal(r.status, "completed", JSON.stringify(r));
+      assert.equal(r.reason, null);
+      assertOnTime(r);
     }
-    for (let i = 1; i < sec.length; i++) {
-      assert.equal(
-        sec[i].scheduled_for! - sec[i - 1].scheduled_for!,
-        1000,
-        "slots not consecutive",
-      );
-    }
-    // No slot between the start and the first fire, none before the stop left out.
-    assert.ok(sec[0].scheduled_for! - t0 <= 1000, `first slot ${sec[0].scheduled_for} vs ${t0}`);
+    // No slot between the start and the first one handled, none before the stop left out.
+    assert.ok(handled[0] - t0 <= 1000, `first slot ${handled[0]} vs ${t0}`);
+    assert.ok(handled[0] > t0 - 1000, `a slot before the start: ${handled[0]} vs ${t0}`);
     assert.ok(
-      sec.at(-1)!.scheduled_for! >= stoppedAt - 1000 - scaled(100),
+      handled.at(-1)! >= stoppedAt - 1000 - scaled(100),
       "the last slot before stop fired",
     );
-    // Each slot's task ran once and saw its slot as PETIT_SCHEDULED_FOR.
+    // Each fired slot's task ran once and saw its slot as PETIT_SCHEDULED_FOR.
     assert.deepEqual(
       await lines(slots),
-      sec.map((r) => new Date(r.scheduled_for!).toISOString()),
+      fired.map((r) => new Date(r.scheduled_for!).toISOString()),
     );
 
     // @every 2s counts from the scheduler's start: start + 2 s, start + 4 s.
-    const every = runs(sb.db, "every2");
-    assert.equal(every.length, 2, JSON.stringify(every));
-    const [a, b] = every.map((r) => r.scheduled_for!);
+    const { rows: every, slots: everySlots } = assertSlotsHandled(runs(sb.db, "every2"), {
+      policy: "none",
+      period: 2000,
+    });
+    assert.equal(everySlots.length, 2, JSON.stringify(every));
+    const [a, b] = everySlots;
     assert.equal(b - a, 2000);
     // The start line is logged just after the engine starts: within 300 ms (scaled).
     assert.ok(
       a - t0 <= 2000 && a - t0 > 2000 - scaled(300),
       `first @every slot ${a - t0} ms after start`,
     );
-    for (const r of every) {
+    for (const r of every.filter(isRegular)) {
       assert.equal(r.status, "completed");
-      assert.ok(
-        lateness(r) >= 0 && lateness(r) < scaled(100),
-        `@every fire ${lateness(r)} ms late`,
-      );
+      assertOnTime(r, 2000);
     }
 
     // Disabled: never fired, but a manual trigger runs it.
@@ -145,9 +155,19 @@ tasks:
     const manual = s.trigger("tick");
     assert.equal((await manual.done).status, "completed");
 
+    // The pause's slots (≥ 2 in 2.6 s): each recorded skipped 'paused', or, emulated, inside a
+    // stall's `missed` record (the test's own process runs this scheduler: under qemu one major
+    // GC of its heap takes seconds); none fired.
     const skipped = storage.listSlots("tick", 100).filter((r) => r.status === "skipped");
-    assert.ok(skipped.length >= 2, `expected ≥ 2 paused slots, got ${skipped.length}`);
-    for (const r of skipped) {
+    const paused = skipped.filter((r) => missedSlots(r) === null);
+    const missedDuring = skipped.filter((r) => r.scheduled_for! > pausedAt)
+      .reduce((n, r) => n + (missedSlots(r) ?? 0), 0);
+    assert.ok(paused.length >= 1, "the slots while paused are recorded");
+    assert.ok(
+      paused.length + missedDuring >= 2,
+      `expected ≥ 2 paused slots, got ${paused.length} (and ${missedDuring} missed)`,
+    );
+    for (const r of paused) {
       assert.match(r.reason ?? "", /^paused/);
       assert.equal(r.trigger, "schedule");
       assert.ok(r.scheduled_for! > pausedAt - 1000);
@@ -155,7 +175,7 @@ tasks:
     const firedWhilePaused = fired().filter((r) => r.scheduled_for! > pausedAt);
     assert.deepEqual(firedWhilePaused, [], "nothing fires while paused");
 
-    const lastPaused = Math.max(...skipped.map((r) => r.scheduled_for!));
+    const lastPaused = Math.max(...paused.map((r) => r.scheduled_for!));
     s.resume();
     assert.equal(s.paused, false);
     await waitUntil(
@@ -165,18 +185,16 @@ tasks:
     );
     await s.shutdown(5000);
 
-    const all = storage.listSlots("tick", 100).reverse();
-    // Every slot from the first to the last has exactly one record: fired or skipped (paused);
-    // paused slots were not caught up after resume.
-    for (let i = 1; i < all.length; i++) {
-      assert.equal(all[i].scheduled_for! - all[i - 1].scheduled_for!, 1000);
-    }
-    const after = all.filter((r) => r.scheduled_for! > lastPaused);
+    // Every slot from the first to the last has exactly one record: fired, skipped (paused),
+    // or (emulated) inside a missed record; paused slots were not caught up after resume.
+    const { rows: all } = assertSlotsHandled(storage.listSlots("tick", 100), { policy: "none" });
+    const after = all.filter((r) => r.scheduled_for! > lastPaused && isRegular(r));
+    assert.ok(after.length >= 2);
     for (const r of after) {
       assert.equal(r.status, "completed");
       assert.equal(r.reason, null, "no catch-up of paused slots");
     }
-    const before = all.filter((r) => r.scheduled_for! <= pausedAt);
+    const before = all.filter((r) => r.scheduled_for! <= pausedAt && isRegular(r));
     assert.ok(before.length >= 1 && before.every((r) => r.status === "completed"));
   } finally {
     await scheduler?.shutdown(0);

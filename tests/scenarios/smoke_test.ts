@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { type Exit, lines, runs, slotJob, waitUntil, withSandbox } from "./helpers.ts";
+import { assertSlotsHandled, isRegular } from "./slot_checks.ts";
 
 function show(exit: Exit): string {
   return `exit ${exit.code}\n--- stdout\n${exit.stdout}\n--- stderr\n${exit.stderr}`;
@@ -56,12 +57,11 @@ tasks:
     const exit = await pt.stop();
     assert.equal(exit.code, 0, show(exit));
     assert.equal(exit.signal, null);
-    // Each slot ran once, whole seconds apart, and its task saw its own slot.
-    const ticks = runs(sb.db, "tick");
+    // Each slot ran once, whole seconds apart, and its task saw its own slot. Emulated, a slot
+    // the event loop stalled through is a `missed` record instead (see slot_checks.ts).
+    const ticks = assertSlotsHandled(runs(sb.db, "tick"), { policy: "none" }).rows
+      .filter(isRegular);
     assert.ok(ticks.length >= 3, `${ticks.length} fires`);
-    for (let i = 1; i < ticks.length; i++) {
-      assert.equal(ticks[i].scheduled_for! - ticks[i - 1].scheduled_for!, 1000);
-    }
     assert.ok(ticks.every((r) => r.status === "completed"), JSON.stringify(ticks));
     assert.deepEqual(
       await lines(slots),

@@ -4,6 +4,7 @@
  * pass, 1 otherwise. It creates no database: the write test is a temp file beside it, removed.
  *
  * Checks that need a permission Petit was not granted fail without asking for it (no prompt).
+ * `pt doctor kubernetes` checks the configured cluster instead (`doctor_kubernetes.ts`).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { SETSID } from "../../exec/process/groups.ts";
 import { VERSION } from "../../version.ts";
 import { ExitCode } from "../output.ts";
 import { DB_HELP, dbPath } from "../store.ts";
+import { registerDoctorKubernetes } from "./doctor_kubernetes.ts";
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -31,8 +33,10 @@ const ZONE = "Europe/Berlin";
 
 /** Registers `doctor`. */
 export function registerDoctor(program: Command): void {
-  program.command("doctor")
-    .description("check that Petit can work on this machine (permissions, database, tools)")
+  const doctor = program.command("doctor")
+    .description("check that Petit can work on this machine (permissions, database, tools)");
+  registerDoctorKubernetes(doctor);
+  doctor
     .option("--db <path>", DB_HELP)
     .action(async (flags: { db?: string }) => {
       const results = await runChecks(flags.db);

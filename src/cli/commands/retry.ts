@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
+import { readCluster } from "../cluster.ts";
 import { CONFIG_HELP, loadValidJobs } from "../jobs.ts";
 import { EXIT_FAILURE, ExitCode, positiveInt, UsageError } from "../output.ts";
 import { printProgress } from "../progress.ts";
@@ -29,8 +30,9 @@ export function registerRetry(program: Command): void {
     ) => {
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const jobs = await loadValidJobs(dir, flags.config);
+      const cluster = await readCluster(flags.config);
       const storage = openStore(dbPath(flags.db), { existing: true });
-      const scheduler = new Scheduler(jobs, { storage, maxTasks });
+      const scheduler = new Scheduler(jobs, { storage, maxTasks, kubernetes: cluster.client });
       const stop = printProgress(scheduler.bus);
       try {
         let run;
@@ -54,6 +56,7 @@ export function registerRetry(program: Command): void {
         stop();
         await scheduler.shutdown(0);
         storage.close();
+        cluster.close();
       }
     });
 }

@@ -1,24 +1,39 @@
 /**
- * `pt run <jobs-dir>`: the scheduler, until SIGINT or SIGTERM. Recovers crashed runs,
- * fires schedules, reloads changed job files and serves the HTTP API.
+ * `pt run <jobs-dir>`: the scheduler, until SIGINT or SIGTERM. Recovers crashed runs (and
+ * deletes their Kubernetes Jobs), fires schedules, reloads changed job files and serves the
+ * HTTP API.
+ *
+ * This module checks the options and resolves them with the environment and the config file
+ * into a plan (`run/plan.ts`); the scheduler itself is `run/serve.ts`. `pt run` normally does
+ * the first part in a short-lived loader process (`run/lean.ts`), so that the scheduler's
+ * process never loads commander, the parsers or zod; this module's own action, used where
+ * that process cannot be started, does both here.
  *
  * @module
  */
 
 import type { Command } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../api/deps.ts";
-import type { TlsPair } from "../../api/server.ts";
 import { formatConfigError } from "../../config/errors.ts";
-import { notifyDefaults, readConfigFile, SettingsError, sshHosts } from "../../config/settings.ts";
+import {
+  kubernetesSettings,
+  notifyDefaults,
+  readConfigFile,
+  SettingsError,
+  sshHosts,
+} from "../../config/settings.ts";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
-import type { EngineNotice } from "../../scheduler/engine.ts";
-import { Logger, logRuns } from "../../scheduler/log.ts";
-import { recoverRuns } from "../../scheduler/recovery.ts";
-import { DEFAULT_GRACE_MS, DEFAULT_KEEP_RUNS, Scheduler } from "../../scheduler/scheduler.ts";
-import { watchJobs } from "../../scheduler/watch.ts";
+import { DEFAULT_GRACE_MS, DEFAULT_KEEP_RUNS } from "../../scheduler/scheduler.ts";
 import { loadFolder } from "../jobs.ts";
-import { formatLocal, positiveInt, UsageError } from "../output.ts";
-import { DB_HELP, dbPath, openStore } from "../store.ts";
+import { positiveInt, UsageError } from "../output.ts";
+import type { ApiPlan, RunPlan } from "../run/plan.ts";
+import { serveRun } from "../run/serve.ts";
+import { DB_HELP, dbPath } from "../store.ts";
+
+export { REPEAT_SIGNAL_WINDOW_MS } from "../run/serve.ts";
+
+/** What `pt run` does with its checked plan: run the scheduler, or hand the plan on. */
+export type RunAction = (plan: RunPlan) => Promise<void>;
 
 interface RunFlags {
   db?: string;
@@ -45,8 +60,8 @@ interface RunFlags {
 /** `--grace` when neither flag, environment nor config file sets it: the scheduler's own. */
 const DEFAULT_GRACE_SECS = DEFAULT_GRACE_MS / 1000;
 
-/** Registers `run`. */
-export function registerRun(program: Command): void {
+/** Registers `run`; `action` gets the plan (default: load the jobs and run the scheduler here). */
+export function registerRun(program: Command, action: RunAction = serveHere): void {
   program.command("run")
     .description("run the scheduler (and the HTTP API) until SIGINT or SIGTERM")
     .argument("<jobs-dir>", "folder of job files")
@@ -81,10 +96,20 @@ export function registerRun(program: Command): void {
     .option("--log-format <format>", "text or json", "text")
     .option("-q, --quiet", "log only problems")
     .option("-v, --verbose", "log every task event")
-    .action(async (dir: string, flags: RunFlags) => await runScheduler(dir, flags));
+    .action(async (dir: string, flags: RunFlags) => await action(await planRun(dir, flags)));
 }
 
-async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
+/** Loads the jobs in this process and runs the scheduler (reloads in a parse worker). */
+async function serveHere(plan: RunPlan): Promise<void> {
+  const loaded = await loadFolder(plan.dir, plan.hosts);
+  await serveRun(plan, { jobs: loaded.jobs, errors: loaded.errors.map(formatConfigError) });
+}
+
+/**
+ * Checks the flags and resolves every setting (flag, else environment, else config file,
+ * else default); refuses an exposed API or unusable TLS files before anything is touched.
+ */
+async function planRun(dir: string, flags: RunFlags): Promise<RunPlan> {
   if (flags.logFormat !== "text" && flags.logFormat !== "json") {
     throw new UsageError(`--log-format must be text or json, got "${flags.logFormat}"`);
   }
@@ -134,188 +159,44 @@ async function runScheduler(dir: string, flags: RunFlags): Promise<void> {
     ? ":memory:"
     : dbPath(flags.db, file.storage?.path ?? null);
 
-  let tls: TlsPair | null = null;
+  let api: ApiPlan | null = null;
   if (apiEnabled) {
     // Refuse an exposed API, or unusable TLS files, before touching jobs or the database.
     const { ApiStartError, checkExposure, loadTls } = await import("../../api/server.ts");
+    let tls;
     try {
       checkExposure(apiHost, token, flags.apiInsecure ?? false);
       tls = await loadTls(tlsPaths);
     } catch (err) {
       throw err instanceof ApiStartError ? new UsageError(err.message) : err;
     }
-  }
-
-  const log = new Logger({
-    json: flags.logFormat === "json",
-    level: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
-  });
-  if (tickInterval !== undefined) {
-    log.info(
-      `tick_interval ${tickInterval} has no effect: Petit for Deno fires each slot on a timer`,
-    );
-  }
-  const hosts = sshHosts(file);
-  const loaded = await loadFolder(dir, hosts);
-  for (const error of loaded.errors) log.error(formatConfigError(error));
-  if (loaded.errors.length > 0) {
-    log.warn(`${loaded.errors.length} error(s) in job files; those jobs are not loaded`);
-  }
-
-  const storage = openStore(storagePath);
-  const recovered = await recoverRuns(storage);
-  for (const run of recovered) {
-    log.warn("run interrupted by a previous stop; marked interrupted", {
-      job_id: run.job_id,
-      run_id: run.id,
-    });
-  }
-  const scheduler = new Scheduler(loaded.jobs, {
-    storage,
-    maxTasks,
-    maxJobs,
-    keepRuns,
-    log,
-    onNotice: (n) => logNotice(log, n),
-    notify: { defaults: notifyDefaults(file) },
-  });
-  const stopLog = logRuns(scheduler.bus, log);
-
-  let api: { url: string; close(): Promise<void> } | null = null;
-  if (apiEnabled) {
-    // Loaded only when serving, so other commands start without Hono.
-    const { ApiStartError, startApi } = await import("../../api/server.ts");
-    try {
-      api = await startApi({
-        scheduler,
-        host: apiHost,
-        port: apiPort,
-        token,
-        insecure: flags.apiInsecure ?? false,
-        cors: flags.apiCors ?? file.api?.cors ?? null,
-        allowedHosts: flags.apiAllowedHost.length > 0
-          ? flags.apiAllowedHost
-          : file.api?.allowed_hosts ?? [],
-        tls,
-      });
-    } catch (err) {
-      await scheduler.shutdown(0);
-      storage.close();
-      throw err instanceof ApiStartError ? new UsageError(err.message) : err;
-    }
-  }
-
-  // First signal: stop firing and give running tasks the grace period; a later one: stop now.
-  // Installed before "petit started" is logged: a SIGTERM right after it must stop
-  // gracefully, not take the default action (exit 143).
-  let stopWatch: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    let firstAt: number | null = null;
-    let forceNow: () => void = () => {};
-    const now = new Promise<void>((r) => (forceNow = r));
-    const onSignal = () => {
-      if (firstAt !== null) {
-        // One Ctrl+C reaches Petit twice under `deno task` (from the terminal and forwarded
-        // by the task runner, ~2 ms apart): only a signal after the window is a second press.
-        if (Date.now() - firstAt < REPEAT_SIGNAL_WINDOW_MS) return;
-        log.warn("second signal: cancelling running runs now");
-        forceNow();
-        return;
-      }
-      firstAt = Date.now();
-      const running = scheduler.activeRunIds().length;
-      log.info(
-        running
-          ? `shutting down: waiting up to ${graceSecs}s for ${running} running run(s) ` +
-            "(Ctrl+C again to cancel them now)"
-          : "shutting down",
-      );
-      stopWatch();
-      scheduler.shutdown(graceSecs * 1000, now).then(async () => {
-        await api?.close();
-        stopLog();
-        storage.close();
-        for (const s of signals) Deno.removeSignalListener(s, onSignal);
-        log.info("stopped");
-        resolve();
-      });
+    api = {
+      host: apiHost,
+      port: apiPort,
+      token,
+      insecure: flags.apiInsecure ?? false,
+      cors: flags.apiCors ?? file.api?.cors ?? null,
+      allowedHosts: flags.apiAllowedHost.length > 0
+        ? flags.apiAllowedHost
+        : file.api?.allowed_hosts ?? [],
+      tls,
     };
-    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-    for (const s of signals) Deno.addSignalListener(s, onSignal);
-  });
-
-  scheduler.start();
-  log.info(`petit started: ${scheduler.jobs.length} job(s) from ${dir}, database ${storagePath}`);
-  for (const job of scheduler.jobs) {
-    const next = scheduler.nextRun(job.id);
-    const when = !scheduler.isEnabled(job)
-      ? "disabled"
-      : job.schedule === null
-      ? "manual only"
-      : `next ${formatLocal(next)}`;
-    log.info(`  ${job.id}: ${job.schedule?.expression ?? "-"} — ${when}`, { job_id: job.id });
   }
-  if (api) console.log(api.url);
 
-  stopWatch = flags.watch
-    ? watchJobs(
-      dir,
-      () => scheduler.jobs,
-      (plan) => {
-        for (const e of plan.errors) log.error(e);
-        for (const id of plan.kept) {
-          log.warn(`job file invalid; keeping the previous version`, { job_id: id });
-        }
-        const changes = scheduler.setJobs(plan.jobs);
-        for (const c of changes) {
-          log.info(
-            `job ${c.change}: next run ${formatLocal(c.before)} → ${formatLocal(c.after)}`,
-            { job_id: c.id },
-          );
-        }
-      },
-      (message) => log.warn(message),
-      undefined,
-      hosts,
-    )
-    : () => {};
-
-  await stopped;
-}
-
-/**
- * Signals this soon after the first count as the same keypress (the terminal and `deno task`
- * each deliver one); a later signal forces the shutdown.
- *
- * @default {500}
- */
-export const REPEAT_SIGNAL_WINDOW_MS = 500;
-
-function logNotice(log: Logger, n: EngineNotice): void {
-  switch (n.kind) {
-    case "fired":
-      log.debug(`fired slot ${new Date(n.slot).toISOString()} (${n.lateMs} ms late)`, {
-        job_id: n.job.id,
-        run_id: n.runId,
-      });
-      break;
-    case "skipped":
-      break; // Logged from the job_skipped event.
-    case "slot_taken":
-      log.debug(`slot ${new Date(n.slot).toISOString()} already claimed by another scheduler`, {
-        job_id: n.job.id,
-      });
-      break;
-    case "clock_jump":
-      log.warn(
-        `wall clock jumped by ${n.driftMs} ms (suspend or clock change); schedules recomputed`,
-      );
-      break;
-    case "catchup":
-      log.info(
-        `${n.missed} slot(s) missed while down; catchup ${n.policy}: running ${n.running}`,
-        { job_id: n.job.id },
-      );
-      break;
-  }
+  return {
+    dir,
+    storagePath,
+    maxJobs,
+    maxTasks,
+    graceSecs,
+    keepRuns,
+    tickInterval: tickInterval ?? null,
+    api,
+    watch: flags.watch,
+    logJson: flags.logFormat === "json",
+    logLevel: flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal",
+    hosts: sshHosts(file),
+    notifyDefaults: notifyDefaults(file),
+    kubernetes: kubernetesSettings(file),
+  };
 }

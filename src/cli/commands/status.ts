@@ -18,7 +18,7 @@ import {
 import { MAX_RUN_PAGE } from "../../api/route_table.ts";
 import { formatDuration } from "../../schedule/duration.ts";
 import { type JobView, type RunView, runView, type SchedulerStateView } from "../../core/views.ts";
-import { ExitCode, formatLocal, printJson, table } from "../output.ts";
+import { CA_CERT_HELP, ExitCode, formatLocal, printJson, table } from "../output.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
 
 interface StatusFlags {
@@ -75,10 +75,7 @@ export function registerStatus(program: Command): void {
     });
 }
 
-/** Help of `--ca-cert`, shared with `pt trigger`. */
-export const CA_CERT_HELP =
-  "with an https:// --remote: also trust the CA certificate(s) in this PEM file (default " +
-  "$PETIT_CA_CERT); exit 2 if the server's certificate is not trusted";
+export { CA_CERT_HELP } from "../output.ts";
 
 /** Prints a failed remote call and stops with its exit code. */
 export function failRemote(err: unknown): never {

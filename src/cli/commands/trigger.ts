@@ -7,29 +7,23 @@
  */
 
 import type { Command } from "commander";
-import { ApiClient } from "../../api/client.ts";
+import type { TriggerFlags } from "./trigger_remote.ts";
 import { notifyDefaults, readConfigFile, SettingsError } from "../../config/settings.ts";
 import type { NotifySpec } from "../../core/notify.ts";
 import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
-import { formatDuration } from "../../schedule/duration.ts";
 import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
+import { readCluster } from "../cluster.ts";
 import { findJob, loadValidJobs } from "../jobs.ts";
-import { EXIT_FAILURE, EXIT_OK, ExitCode, positiveInt, UsageError } from "../output.ts";
+import {
+  CA_CERT_HELP,
+  EXIT_FAILURE,
+  EXIT_OK,
+  ExitCode,
+  positiveInt,
+  UsageError,
+} from "../output.ts";
 import { printProgress } from "../progress.ts";
 import { DB_HELP, dbPath, openStore } from "../store.ts";
-import { CA_CERT_HELP, failRemote } from "./status.ts";
-
-interface TriggerFlags {
-  db?: string;
-  config?: string;
-  maxTasks: string;
-  force?: boolean;
-  quiet?: boolean;
-  remote?: string;
-  caCert?: string;
-  wait?: boolean;
-  param: string[];
-}
 
 /** Registers `trigger`. */
 export function registerTrigger(program: Command): void {
@@ -40,8 +34,8 @@ export function registerTrigger(program: Command): void {
     .option("--db <path>", DB_HELP)
     .option(
       "--config <file>",
-      "TOML config file, for its [notify] defaults and [hosts] (default $PETIT_CONFIG, else " +
-        "$XDG_CONFIG_HOME/petit/config.toml)",
+      "TOML config file, for its [notify] defaults, [hosts] and [kubernetes] (default " +
+        "$PETIT_CONFIG, else $XDG_CONFIG_HOME/petit/config.toml)",
     )
     .option("-t, --max-tasks <N>", "concurrent tasks in the run", String(DEFAULT_MAX_TASKS))
     .option("--force", "run even if a job dependency is not satisfied")
@@ -63,16 +57,24 @@ export function registerTrigger(program: Command): void {
     .action(async (dir: string, jobId: string, flags: TriggerFlags) => {
       const params = paramFlags(flags.param);
       if (flags.remote !== undefined) {
+        // The API client only for --remote: a local run does not load it (~1 MiB).
+        const { remoteTrigger } = await import("./trigger_remote.ts");
         return await remoteTrigger(flags.remote, jobId, flags, params);
       }
       const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
       const defaults = await readNotifyDefaults(flags.config);
       const jobs = await loadValidJobs(dir, flags.config);
       const job = findJob(jobs, jobId);
+      const cluster = await readCluster(flags.config);
       const storage = openStore(dbPath(flags.db));
       // Shutdown waits (bounded) for the run's notifications before the process exits.
       const notify = { defaults, waitMs: TRIGGER_NOTIFY_WAIT_MS };
-      const scheduler = new Scheduler(jobs, { storage, maxTasks, notify });
+      const scheduler = new Scheduler(jobs, {
+        storage,
+        maxTasks,
+        notify,
+        kubernetes: cluster.client,
+      });
       const stop = flags.quiet ? printFinalLine(scheduler) : printProgress(scheduler.bus);
       let run;
       try {
@@ -80,6 +82,7 @@ export function registerTrigger(program: Command): void {
       } catch (err) {
         stop();
         storage.close();
+        cluster.close();
         if (err instanceof TriggerRefusedError) {
           if (err.code === "not_found" || err.code === "bad_params") {
             throw new UsageError(err.message);
@@ -106,6 +109,7 @@ export function registerTrigger(program: Command): void {
         for (const s of signals) Deno.removeSignalListener(s, cancel);
         stop();
         storage.close();
+        cluster.close();
       }
       throw new ExitCode(EXIT_OK);
     });
@@ -128,13 +132,6 @@ async function readNotifyDefaults(config: string | undefined): Promise<NotifySpe
     throw err;
   }
 }
-
-/**
- * How often `--wait` asks for the run's status, in ms.
- *
- * @default {500}
- */
-const POLL_MS = 500;
 
 /** `-q`: the final line of the triggered run (the first started), not of its child runs. */
 function printFinalLine(scheduler: Scheduler): () => void {
@@ -163,33 +160,4 @@ export function paramFlags(flags: readonly string[]): Record<string, string> {
     params[name] = flag.slice(eq + 1);
   }
   return params;
-}
-
-/** `pt trigger --remote`: starts the run in a running scheduler through its API. */
-async function remoteTrigger(
-  url: string,
-  jobId: string,
-  flags: TriggerFlags,
-  params: Record<string, string>,
-): Promise<never> {
-  let client: ApiClient | null = null;
-  try {
-    client = new ApiClient(url, { caCertFile: flags.caCert });
-    const started = await client.trigger(jobId, flags.force ?? false, params);
-    if (!flags.quiet || !flags.wait) console.log(started.message);
-    if (!flags.wait) throw new ExitCode(EXIT_OK);
-    for (;;) {
-      const run = await client.run(started.run_id);
-      if (run.status !== "running") {
-        const took = run.duration_ms === null ? "" : ` in ${formatDuration(run.duration_ms)}`;
-        console.log(`run ${run.id} ${run.status}${took}${run.error ? `: ${run.error}` : ""}`);
-        throw new ExitCode(run.status === "completed" ? EXIT_OK : EXIT_FAILURE);
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  } catch (err) {
-    client?.close(); // Every way out of the try block is a throw.
-    if (err instanceof ExitCode) throw err;
-    failRemote(err);
-  }
 }

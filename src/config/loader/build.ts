@@ -17,6 +17,7 @@ import {
   type HttpSpec,
   type JobDependency,
   type JobSpec,
+  type KubernetesSpec,
   type ParamSpec,
   type RetryPolicy,
   type TaskCondition,
@@ -106,9 +107,10 @@ function buildTask(
       : t.timeout !== undefined
       ? parseDuration(t.timeout)
       : null,
-    command: type === "http" || type === "job" ? null : {
+    command: type === "http" || type === "job" || type === "kubernetes" ? null : {
       kind: type satisfies CommandKind,
-      command: t.command ?? null,
+      // A list is for type: kubernetes (the loader refuses it on other types).
+      command: typeof t.command === "string" ? t.command : null,
       args: (t.args ?? []).map(String),
       script: t.script ?? null,
       inline: t.inline ?? false,
@@ -118,6 +120,7 @@ function buildTask(
     custom: null,
     http: type === "http" ? buildHttp(t) : null,
     ...(type === "job" ? { job: { jobId: t.job!, params: stringMap(t.params) } } : {}),
+    ...(type === "kubernetes" ? { kubernetes: buildKubernetes(t) } : {}),
     ...(t.env_file !== undefined ? { envFile: inFolder(dir, t.env_file) } : {}),
     ...(host !== null ? { host } : {}),
   };
@@ -152,6 +155,26 @@ function buildHttp(t: TaskFile): HttpSpec {
     headers: stringMap(t.headers),
     body: t.body ?? null,
     expectStatus: (t.expect_status as ExpectedStatus[] | undefined) ?? DEFAULT_EXPECT_STATUS,
+  };
+}
+
+/** The container of a Kubernetes task (`image` is there: the loader checked it). */
+function buildKubernetes(t: TaskFile): KubernetesSpec {
+  const quantities = (q: { cpu?: string | number; memory?: string | number } | undefined) => ({
+    ...(q?.cpu !== undefined ? { cpu: String(q.cpu) } : {}),
+    ...(q?.memory !== undefined ? { memory: String(q.memory) } : {}),
+  });
+  return {
+    image: t.image!,
+    command: Array.isArray(t.command) ? t.command : [],
+    args: (t.args ?? []).map(String),
+    namespace: t.namespace ?? null,
+    environment: stringMap(t.environment),
+    requests: quantities(t.resources?.requests),
+    limits: quantities(t.resources?.limits),
+    nodeSelector: stringMap(t.node_selector),
+    serviceAccount: t.service_account ?? null,
+    imagePullPolicy: t.image_pull_policy ?? null,
   };
 }
 

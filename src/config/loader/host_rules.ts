@@ -1,8 +1,8 @@
 /**
  * The `host:` of jobs and tasks: where each is written (collected with the file's analysis),
  * checked against the config file's `[hosts.NAME]` once the folder is settled, and the hosts
- * the built tasks run on. A job's `host` is the default of its command tasks; `type: http`
- * and `type: job` tasks never run on a host. Plain data in and out, no I/O.
+ * the built tasks run on. A job's `host` is the default of its command tasks; `type: http`,
+ * `type: job` and `type: kubernetes` tasks never run on a host. Plain data in and out, no I/O.
  *
  * @module
  */
@@ -61,8 +61,8 @@ export function unknownHostErrors(
 }
 
 /**
- * The host a task of type `type` runs on: its own `host`, else its job's; none for HTTP and
- * sub-job tasks. Names were checked, so a missing one is a bug.
+ * The host a task of type `type` runs on: its own `host`, else its job's; none for HTTP,
+ * sub-job and Kubernetes tasks. Names were checked, so a missing one is a bug.
  */
 export function taskHost(
   type: string,
@@ -70,7 +70,7 @@ export function taskHost(
   jobs: string | undefined,
   hosts: HostTable,
 ): SshHost | null {
-  if (type === "http" || type === "job") return null;
+  if (type === "http" || type === "job" || type === "kubernetes") return null;
   const name = own ?? jobs;
   if (name === undefined) return null;
   const host = hosts[name];

@@ -17,27 +17,13 @@
  */
 
 import { JobsDirError } from "../errors.ts";
-import type { TaskSpec } from "../../core/model.ts";
 import { analyzeFiles, listJobFiles, PARSE_WORKER_URL } from "./files.ts";
 import type { HostTable } from "./host_rules.ts";
-import { loadJobsDir, type LoadResult, settle, type SettledFile, withSchedules } from "./load.ts";
+import { loadJobsDir, settle } from "./load.ts";
+import { type LoadMessage, SettledAssembler, toMessages } from "./messages.ts";
+import { type LoadResult, type SettledFile, withSchedules } from "./settled.ts";
 
-/**
- * Tasks per message when a worker sends a loaded folder back.
- *
- * @default {1000}
- */
-export const TASKS_PER_MESSAGE = 1000;
-
-/**
- * One message of a worker's answer to `{ dir }`: a file's outcome (a big job without its
- * tasks, which follow in slices), the end, or why the folder could not be listed.
- */
-export type LoadMessage =
-  | { readonly kind: "file"; readonly file: SettledFile }
-  | { readonly kind: "tasks"; readonly index: number; readonly tasks: TaskSpec[] }
-  | { readonly kind: "done" }
-  | { readonly kind: "dirError"; readonly message: string };
+export { type LoadMessage, TASKS_PER_MESSAGE } from "./messages.ts";
 
 /** Loads `dir` (no schedules parsed) as the messages of the answer, in order. */
 export async function loadMessages(dir: string, hosts: HostTable = {}): Promise<LoadMessage[]> {
@@ -48,20 +34,7 @@ export async function loadMessages(dir: string, hosts: HostTable = {}): Promise<
     if (!(err instanceof JobsDirError)) throw err;
     return [{ kind: "dirError", message: err.message }];
   }
-  const messages: LoadMessage[] = [];
-  settled.forEach((file, index) => {
-    const tasks = file.job?.tasks ?? [];
-    if (tasks.length <= TASKS_PER_MESSAGE) {
-      messages.push({ kind: "file", file });
-      return;
-    }
-    messages.push({ kind: "file", file: { ...file, job: { ...file.job!, tasks: [] } } });
-    for (let k = 0; k < tasks.length; k += TASKS_PER_MESSAGE) {
-      messages.push({ kind: "tasks", index, tasks: tasks.slice(k, k + TASKS_PER_MESSAGE) });
-    }
-  });
-  messages.push({ kind: "done" });
-  return messages;
+  return toMessages(settled);
 }
 
 /**
@@ -88,23 +61,19 @@ export async function loadJobsDirOffThread(
 
 /** Asks `worker` to load `dir` and puts the slices of its answer back together. */
 function receive(worker: Worker, dir: string, hosts: HostTable): Promise<SettledFile[]> {
-  const files: SettledFile[] = [];
+  const assembler = new SettledAssembler();
   return new Promise((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<LoadMessage>) => {
-      const message = e.data;
-      switch (message.kind) {
-        case "file":
-          files.push(message.file);
-          break;
-        case "tasks":
-          (files[message.index].job!.tasks as TaskSpec[]).push(...message.tasks);
-          break;
-        case "done":
-          resolve(files);
-          return;
-        case "dirError":
-          reject(new JobsDirError(message.message));
-          return;
+      let files: SettledFile[] | null;
+      try {
+        files = assembler.add(e.data);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (files !== null) {
+        resolve(files);
+        return;
       }
       // The next slice after a turn of the event loop: due timers run first.
       setTimeout(() => worker.postMessage({ next: true }), 0);

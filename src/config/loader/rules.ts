@@ -15,6 +15,7 @@ import { findCycle, Upstream } from "./graph.ts";
 import { checkHttpFields } from "./http_rules.ts";
 import { label, listKnown, type ReportAt } from "./issues.ts";
 import { checkJobTaskFields } from "./job_task_rules.ts";
+import { checkKubernetesFields } from "./kube_rules.ts";
 import { isRecord, type Path } from "./raw.ts";
 
 /**
@@ -100,6 +101,13 @@ function checkTaskKind(
     if (t.script !== undefined) {
       at(where("script"), `tasks[${i}]: "script" needs type: shell or type: python`);
     }
+    if (Array.isArray(t.command)) {
+      at(
+        yaml.valueAt(["tasks", i, "command"]),
+        `tasks[${i}].command: a list is for type: kubernetes; type command takes the program ` +
+          `as a string and its arguments in "args"`,
+      );
+    }
   } else if (type === "shell" || type === "python") {
     if (t.script === undefined) {
       at(yaml.valueAt(["tasks", i]), `tasks[${i}]: type ${type} needs "script"`);
@@ -114,6 +122,7 @@ function checkTaskKind(
   }
   checkHttpFields(yaml, i, t, type, at);
   checkJobTaskFields(yaml, i, t, type, at);
+  checkKubernetesFields(yaml, i, t, type, at);
   if (t.inline !== undefined && type !== "python") {
     at(where("inline"), `tasks[${i}]: "inline" is for type: python`);
   }
@@ -190,6 +199,10 @@ function checkTemplates(
   for (const { i, t } of tasks) {
     const taskId = typeof t.id === "string" ? t.id : `#${i + 1}`;
     check(["tasks", i, "command"], t.command, upstream, taskId);
+    if (Array.isArray(t.command)) {
+      t.command.forEach((c, j) => check(["tasks", i, "command", j], c, upstream, taskId));
+    }
+    check(["tasks", i, "image"], t.image, upstream, taskId);
     check(["tasks", i, "script"], t.script, upstream, taskId);
     check(["tasks", i, "working_dir"], t.working_dir, upstream, taskId);
     check(["tasks", i, "url"], t.url, upstream, taskId);

@@ -11,6 +11,7 @@
 import type { JobSpec, TaskSpec } from "../../core/model.ts";
 import type { TemplateContext } from "../../core/template.ts";
 import type { AttemptLogs } from "../../events/types.ts";
+import type { KubeClient } from "../kube/types.ts";
 import type { CapturedOutput } from "../process/mod.ts";
 import type { SecretMask } from "../secrets.ts";
 import type { ChildRuns } from "./child_runs.ts";
@@ -64,6 +65,12 @@ export interface AttemptContext {
    * may ignore it. None when absent.
    */
   readonly mask?: SecretMask | null;
+  /**
+   * The client of the cluster Kubernetes tasks run on, made on the first call and shared by
+   * the process (`exec/kube/cluster.ts`). Absent: the default kubeconfig (`$KUBECONFIG`,
+   * `~/.kube/config`, or the pod's service account).
+   */
+  readonly kubernetes?: () => Promise<KubeClient>;
   /** Starts child runs (sub-job tasks); absent when the runner has no scheduler behind it. */
   readonly childRuns?: ChildRuns;
   /**

@@ -9,6 +9,8 @@
  * - `run_custom.ts`: TypeScript tasks
  * - `run_http.ts`: HTTP requests (`type: http`)
  * - `run_job.ts`: sub-job tasks (`type: job`), through `child_runs.ts`'s `ChildRuns`
+ * - `run_kubernetes.ts`: containers run as Kubernetes Jobs (`type: kubernetes`), with
+ *   `kube_output.ts` for their logs and outputs
  *
  * @module
  */
@@ -32,4 +34,10 @@ export { runCustomAttempt } from "./run_custom.ts";
 export { runSshAttempt } from "./run_ssh.ts";
 export { runHttpAttempt, statusExpected } from "./run_http.ts";
 export { runJobAttempt } from "./run_job.ts";
+export {
+  kubernetesAttempt,
+  type KubernetesAttemptOptions,
+  runKubernetesAttempt,
+} from "./run_kubernetes.ts";
+export { OUTPUT_LINE_PREFIX } from "./kube_output.ts";
 export type { ChildRun, ChildRunEnd, ChildRunRequest, ChildRuns } from "./child_runs.ts";

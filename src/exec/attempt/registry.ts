@@ -1,8 +1,8 @@
 /**
  * Picks the {@linkcode RunAttempt} of a task by its type. Today: command tasks (`command`,
- * `shell`, `python`), TypeScript tasks (`custom`), HTTP requests (`http`) and sub-job tasks
- * (`job`). Command tasks with a `host` run there over SSH (`run_ssh.ts`); Kubernetes
- * tasks will be a further entry. The map is keyed by every
+ * `shell`, `python`), TypeScript tasks (`custom`), HTTP requests (`http`), sub-job tasks
+ * (`job`) and containers run as Kubernetes Jobs (`kubernetes`). Command tasks with a `host`
+ * run there over SSH (`run_ssh.ts`). The map is keyed by every
  * {@linkcode TaskType}, so the compiler asks for an entry when a type is added.
  *
  * @module
@@ -14,13 +14,15 @@ import { runCommandAttempt } from "./run_command.ts";
 import { runCustomAttempt } from "./run_custom.ts";
 import { runHttpAttempt } from "./run_http.ts";
 import { runJobAttempt } from "./run_job.ts";
+import { runKubernetesAttempt } from "./run_kubernetes.ts";
 import { runSshAttempt } from "./run_ssh.ts";
 
 /**
  * What kind of work a task does: a command kind, `custom` for TypeScript tasks, `http` for
- * an HTTP request or `job` for a run of another job.
+ * an HTTP request, `job` for a run of another job or `kubernetes` for a container run as a
+ * Kubernetes Job.
  */
-export type TaskType = CommandKind | "custom" | "http" | "job";
+export type TaskType = CommandKind | "custom" | "http" | "job" | "kubernetes";
 
 /**
  * The type of `task`. A task with neither a command nor code counts as `command`, whose
@@ -33,6 +35,8 @@ export function taskType(task: TaskSpec): TaskType {
     ? "http"
     : task.job
     ? "job"
+    : task.kubernetes
+    ? "kubernetes"
     : task.command?.kind ?? "command";
 }
 
@@ -48,6 +52,7 @@ export const ATTEMPT_RUNNERS: Readonly<Record<TaskType, RunAttempt>> = Object.fr
   custom: runCustomAttempt,
   http: runHttpAttempt,
   job: runJobAttempt,
+  kubernetes: runKubernetesAttempt,
 });
 
 /** The runner's default {@linkcode RunAttempt}: the implementation of the task's type. */

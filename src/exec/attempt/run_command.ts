@@ -30,7 +30,7 @@ export const runCommandAttempt: RunAttempt = async (
     scheduledFor: ctx.scheduledFor,
     fileEnv: ctx.fileEnv,
   });
-  const badDir = await workingDirProblem(prepared.cwd);
+  const badDir = workingDirProblem(prepared.cwd);
   if (badDir !== null) {
     ctx.started({ pgid: null, procStart: null });
     return {
@@ -89,13 +89,15 @@ export const runCommandAttempt: RunAttempt = async (
 /**
  * Why `cwd` cannot be a task's working folder (missing, or not a folder), or null. Checked
  * before spawning, so the error names the folder rather than a "not found" that reads like a
- * missing program. One stat per attempt (tens of microseconds; a spawn takes ~3 ms). A folder
- * that vanishes between this check and the spawn is still reported, as a start failure.
+ * missing program. One stat per attempt (tens of microseconds; a spawn takes ~3 ms), made
+ * synchronously: an async stat is a trip through Deno's blocking-thread pool, whose threads
+ * come and go under steady load and keep memory (bench/README.md, issue 11). A folder that
+ * vanishes between this check and the spawn is still reported, as a start failure.
  */
-async function workingDirProblem(cwd: string | undefined): Promise<string | null> {
+function workingDirProblem(cwd: string | undefined): string | null {
   if (cwd === undefined) return null;
   try {
-    const info = await Deno.stat(cwd);
+    const info = Deno.statSync(cwd);
     return info.isDirectory
       ? null
       : `working_dir ${cwd} is not a directory (fix the task's working_dir)`;

@@ -1,13 +1,14 @@
 /** `taskType()` and `ATTEMPT_RUNNERS`: which RunAttempt runs which kind of task. */
 
 import assert from "node:assert/strict";
-import type { CommandKind, HttpSpec, TaskSpec } from "../../../src/core/model.ts";
+import type { CommandKind, HttpSpec, KubernetesSpec, TaskSpec } from "../../../src/core/model.ts";
 import { NO_RETRY } from "../../../src/core/model.ts";
 import {
   ATTEMPT_RUNNERS,
   runCommandTask,
   runCustomAttempt,
   runHttpAttempt,
+  runKubernetesAttempt,
   taskType,
 } from "../../../src/exec/attempt/mod.ts";
 
@@ -46,6 +47,19 @@ Deno.test("taskType: the command kind, custom for TypeScript tasks, http for req
     expectStatus: [],
   };
   assert.equal(taskType({ ...task("none"), http: request }), "http");
+  const container: KubernetesSpec = {
+    image: "busybox",
+    command: [],
+    args: [],
+    namespace: null,
+    environment: {},
+    requests: {},
+    limits: {},
+    nodeSelector: {},
+    serviceAccount: null,
+    imagePullPolicy: null,
+  };
+  assert.equal(taskType({ ...task("none"), kubernetes: container }), "kubernetes");
 });
 
 Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for custom", () => {
@@ -54,6 +68,7 @@ Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for cu
     "custom",
     "http",
     "job",
+    "kubernetes",
     "python",
     "shell",
   ]);
@@ -63,5 +78,6 @@ Deno.test("ATTEMPT_RUNNERS: processes for command, shell and python; code for cu
   assert.equal(ATTEMPT_RUNNERS.python, runCommandTask);
   assert.equal(ATTEMPT_RUNNERS.custom, runCustomAttempt);
   assert.equal(ATTEMPT_RUNNERS.http, runHttpAttempt);
+  assert.equal(ATTEMPT_RUNNERS.kubernetes, runKubernetesAttempt);
   assert.ok(Object.isFrozen(ATTEMPT_RUNNERS));
 });
