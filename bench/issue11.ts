@@ -3,15 +3,20 @@
  *
  * 1. Idle `pt run jobs/` (the example jobs, API on at port 0, a SQLite file): VmRSS and
  *    RssAnon 15 s after the spawn, alternating with the floor (`memory_floor.ts`: Deno +
- *    node:sqlite + Hono + `Deno.serve` + a 1 s timer). Bars ≤ 55 MiB / ≤ 20 MiB.
+ *    node:sqlite + Hono + `Deno.serve` + a 1 s timer). Bars ≤ 55 MiB / ≤ 20 MiB. Then, for
+ *    information, the same process 15 s after one request to each of four routes (the API's
+ *    routes load on the first request).
  * 2. `pt trigger` of a fan-out/fan-in of `true` (root → N−2 middle tasks → sink), `-t 4`:
  *    peak RSS (VmRSS polled every 20 ms, and VmHWM) for 1,000 and 5,000 tasks. Bars ≤ 80 and
  *    ≤ 100 MiB.
  * 3. The 1,000-task fan and a 1,000-task chain against `ninja -j4` on the same graph (the
- *    Debian `ninja-build` package; `rule t` / `command = true`, order-only edges), runs of
- *    the two alternating, median wall time over median wall time. Bars ≤ 2.5× and ≤ 2.8×.
+ *    Debian `ninja-build` package; `rule t` / `command = true`, order-only edges), ninja
+ *    right before Petit on each graph, median wall time over median wall time. Bars ≤ 2.5×
+ *    and ≤ 2.8×.
  * 4. Per-task wall cost, 5,000 against 1,000 tasks, chain and fan: the marginal cost
  *    (wall(N) − wall(1 task)) / (N − 1), medians; bar within 10%.
+ *    Rows 2–4 share their runs, interleaved: each round runs every graph once, so a load
+ *    that comes and goes on this shared machine falls on all sizes alike.
  * 5. Steady load: 10 jobs firing every second, 2 tasks each (20 tasks/s), under `pt run`
  *    (API on): VmRSS/RssAnon every 5 s; the figure from minute 2 to the end (max, and the
  *    growth: a least-squares slope over those samples), and the fires missed (slots not one
@@ -20,6 +25,8 @@
  *
  * Petit always runs with the flags of deno.json's `pt` / `run` tasks (`pt_flags.ts`), so
  * what is measured is what users run. The harness needs -A to read `/proc/<pid>/status`.
+ * Run from another checkout (a copy of this file and `proc_mem.ts` in its `bench/`), it
+ * measures that checkout: how bench/README.md's "before" figures were taken side by side.
  *
  * Usage: deno run -A bench/issue11.ts [--quick] [--runs N] [--minutes M] [--only 1,2,3,4,5]
  *
@@ -194,14 +201,50 @@ interface Row {
 }
 const rows: Row[] = [];
 
+/**
+ * `pt run jobs/` idle: memory `IDLE_AT_S` after the spawn; then one request to each of a few
+ * read routes (the API's routes load on the first request), and memory `IDLE_AT_S` later.
+ */
+async function idlePt(root: string, i: number): Promise<[Mem, Mem]> {
+  const db = join(root, `idle-${i}.db`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...RUN_FLAGS, MAIN, "run", JOBS, "--db", db, "--api-port", "0", "-q"],
+    env: ptEnv(root),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const t0 = performance.now();
+  let url = "";
+  const read = (async () => {
+    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) url += text;
+  })();
+  try {
+    await sleep(t0 + IDLE_AT_S * 1000 - performance.now());
+    const before = readMem(child.pid);
+    if (before === null || !url.startsWith("http")) throw new Error("pt run did not start");
+    for (const path of ["/api/health", "/api/jobs", "/api/scheduler/state", "/"]) {
+      await (await fetch(url.trim() + path)).arrayBuffer();
+    }
+    await sleep(IDLE_AT_S * 1000);
+    const after = readMem(child.pid);
+    if (after === null) throw new Error("pt run exited");
+    return [before, after];
+  } finally {
+    await stop(child);
+    await read;
+  }
+}
+
 async function idleRow(root: string): Promise<void> {
   const pt: Mem[] = [];
+  const served: Mem[] = [];
   const floor: Mem[] = [];
   for (let i = 0; i < RUNS; i++) {
     console.error(`idle ${i + 1}/${RUNS}: pt run jobs/, then the floor`);
-    const db = join(root, `idle-${i}.db`);
-    const args = [...RUN_FLAGS, MAIN, "run", JOBS, "--db", db, "--api-port", "0", "-q"];
-    pt.push((await sampleIdle(args, [IDLE_AT_S], ptEnv(root)))[0]);
+    const [before, after] = await idlePt(root, i);
+    pt.push(before);
+    served.push(after);
     floor.push(
       (await sampleIdle([...RUN_FLAGS, FLOOR, join(root, `floor-${i}.db`)], [IDLE_AT_S]))[0],
     );
@@ -216,6 +259,13 @@ async function idleRow(root: string): Promise<void> {
     bar: "≤ 55 / ≤ 20 MiB",
     ok: Math.max(...rss) <= 55 * 1024 && Math.max(...anon) <= 20 * 1024,
   });
+  rows.push({
+    measure: `same, ${IDLE_AT_S} s after one request to each of 4 routes (the routes load then)`,
+    petit: `${span(served.map((m) => m.rssKb))} / ${span(served.map((m) => m.anonKb))} MiB`,
+    peer: "",
+    bar: "(information)",
+    ok: null,
+  });
 }
 
 function rangeOf(kbs: number[]): string {
@@ -224,22 +274,43 @@ function rangeOf(kbs: number[]): string {
   return lo === hi ? mib(lo) : `${mib(lo)}–${mib(hi)}`;
 }
 
-/** Trigger runs of each graph size, kept for the rows that share them. */
-const triggers = new Map<string, Ended[]>();
+/** Wall time (and peak) of every `pt trigger` and `ninja` run, by graph name. */
+const pt = new Map<string, Ended[]>();
+const nj = new Map<string, Ended[]>();
 
-async function triggerRuns(root: string, g: Graph, runs: number): Promise<Ended[]> {
-  const done = triggers.get(g.name) ?? [];
-  while (done.length < runs) {
-    console.error(`pt trigger ${g.name} ${done.length + 1}/${runs}`);
-    done.push(await trigger(root, g));
+const push = (into: Map<string, Ended[]>, name: string, r: Ended) =>
+  into.set(name, [...(into.get(name) ?? []), r]);
+
+/**
+ * The DAG runs of rows 2–4, interleaved: each round runs every graph once (ninja right
+ * before Petit on the same graph), so a load that comes and goes on this shared machine
+ * falls on all sizes alike instead of on whichever ran during it.
+ */
+async function dagRuns(root: string, bin: string | null): Promise<void> {
+  const graphs: [Graph, boolean][] = [];
+  if (ONLY.has("3") || ONLY.has("4")) {
+    graphs.push([graph("chain", 1), false], [graph("chain", 1000), true]);
   }
-  triggers.set(g.name, done);
-  return done;
+  graphs.push([graph("fan", 1000), ONLY.has("3")]);
+  if (ONLY.has("2") || ONLY.has("4")) graphs.push([graph("fan", 5000), false]);
+  if (ONLY.has("4")) graphs.push([graph("chain", 5000), false]);
+  for (let i = 0; i < RUNS; i++) {
+    for (const [g, withNinja] of graphs) {
+      console.error(
+        `round ${i + 1}/${RUNS}: ${g.name}${withNinja && bin ? " (ninja, then pt)" : ""}`,
+      );
+      if (withNinja && bin !== null) push(nj, g.name, await ninja(root, bin, g));
+      push(pt, g.name, await trigger(root, g));
+    }
+  }
 }
 
-async function peakRows(root: string): Promise<void> {
+const wall = (runs: Ended[] | undefined) => median((runs ?? []).map((r) => r.wallMs));
+
+function peakRows(): void {
   for (const [n, bar] of [[1000, 80], [5000, 100]] as const) {
-    const runs = await triggerRuns(root, graph("fan", n), RUNS);
+    const runs = pt.get(`fan${n}`);
+    if (!runs) continue;
     const peaks = runs.map((r) => r.peakKb);
     rows.push({
       measure: `\`pt trigger\` of a ${n.toLocaleString("en")}-task fan, \`-t 4\`, peak RSS`,
@@ -251,10 +322,10 @@ async function peakRows(root: string): Promise<void> {
   }
 }
 
-async function ninjaRows(root: string, bin: string | null): Promise<void> {
+function ninjaRows(bin: string | null): void {
   for (const [shape, bar] of [["fan", 2.5], ["chain", 2.8]] as const) {
-    const g = graph(shape, 1000);
-    if (bin === null) {
+    const name = `${shape}1000`;
+    if (bin === null || !nj.has(name)) {
       rows.push({
         measure: `1,000-task ${shape} vs ninja`,
         petit: "-",
@@ -264,35 +335,25 @@ async function ninjaRows(root: string, bin: string | null): Promise<void> {
       });
       continue;
     }
-    const pt: number[] = [];
-    const nj: number[] = [];
-    // Alternating, so the machine's load falls on both alike.
-    for (let i = 0; i < RUNS; i++) {
-      console.error(`${shape} 1000: ninja, then pt trigger (${i + 1}/${RUNS})`);
-      nj.push((await ninja(root, bin, g)).wallMs);
-      const r = await trigger(root, g);
-      (triggers.get(g.name) ?? triggers.set(g.name, []).get(g.name)!).push(r);
-      pt.push(r.wallMs);
-    }
-    const ratio = median(pt) / median(nj);
+    const ratio = wall(pt.get(name)) / wall(nj.get(name));
     rows.push({
-      measure: `1,000-task ${shape}, wall time against \`ninja -j4\``,
-      petit: `${fmtS(median(pt))} (${ratio.toFixed(2)}×)`,
-      peer: `ninja ${fmtS(median(nj))}`,
+      measure: `1,000-task ${shape}, wall time against \`ninja -j4\` (medians)`,
+      petit: `${fmtS(wall(pt.get(name)))} (${ratio.toFixed(2)}×)`,
+      peer: `ninja ${fmtS(wall(nj.get(name)))}`,
       bar: `≤ ${bar}×`,
       ok: ratio <= bar,
     });
   }
 }
 
-async function perTaskRows(root: string): Promise<void> {
-  const one = await triggerRuns(root, graph("chain", 1), RUNS);
-  const base = median(one.map((r) => r.wallMs));
+function perTaskRows(): void {
+  const base = wall(pt.get("chain1"));
   for (const shape of ["chain", "fan"] as const) {
-    const small = median((await triggerRuns(root, graph(shape, 1000), RUNS)).map((r) => r.wallMs));
-    const big = median((await triggerRuns(root, graph(shape, 5000), RUNS)).map((r) => r.wallMs));
-    const per1 = (small - base) / 999;
-    const per5 = (big - base) / 4999;
+    const small = pt.get(`${shape}1000`);
+    const big = pt.get(`${shape}5000`);
+    if (!small || !big) continue;
+    const per1 = (wall(small) - base) / 999;
+    const per5 = (wall(big) - base) / 4999;
     const change = per5 / per1 - 1;
     rows.push({
       measure: `per-task wall cost, 5,000 vs 1,000 tasks, ${shape}`,
@@ -415,9 +476,10 @@ async function main(): Promise<void> {
     // Warm Deno's module cache so that no timed run pays for it.
     await trigger(root, graph("chain", 1));
     if (ONLY.has("1")) await idleRow(root);
-    if (ONLY.has("3")) await ninjaRows(root, bin);
-    if (ONLY.has("2")) await peakRows(root);
-    if (ONLY.has("4")) await perTaskRows(root);
+    if (ONLY.has("2") || ONLY.has("3") || ONLY.has("4")) await dagRuns(root, bin);
+    if (ONLY.has("3")) ninjaRows(bin);
+    if (ONLY.has("2")) peakRows();
+    if (ONLY.has("4")) perTaskRows();
     if (ONLY.has("5")) await steadyRow(root);
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -21,6 +21,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Mem, range, runToEnd, sampleIdle } from "./proc_mem.ts";
 import { RUN_FLAGS } from "./pt_flags.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -34,68 +35,8 @@ const SAMPLE_AT_S = QUICK ? [5] : [5, 10, 15];
 const PEAK_POLL_MS = 20;
 const TASKS = 1000;
 
-interface Mem {
-  rssKb: number;
-  anonKb: number;
-  hwmKb: number;
-}
-
-/** VmRSS, RssAnon and VmHWM of `pid`, or null once it is gone. */
-function readMem(pid: number): Mem | null {
-  let status: string;
-  try {
-    status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  } catch {
-    return null;
-  }
-  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
-  return { rssKb: kb("VmRSS"), anonKb: kb("RssAnon"), hwmKb: kb("VmHWM") };
-}
-
-const mib = (kb: number) => (kb / 1024).toFixed(1);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const range = (xs: number[]) =>
-  xs.length === 0
-    ? "-"
-    : Math.min(...xs) === Math.max(...xs)
-    ? mib(xs[0])
-    : `${mib(Math.min(...xs))}–${mib(Math.max(...xs))}`;
-
 /** Spawns `args` under Deno, samples it at SAMPLE_AT_S seconds after the spawn, stops it. */
-async function idle(args: string[]): Promise<Mem[]> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const t0 = performance.now();
-  const samples: Mem[] = [];
-  try {
-    for (const s of SAMPLE_AT_S) {
-      await sleep(Math.max(0, t0 + s * 1000 - performance.now()));
-      const m = readMem(child.pid);
-      if (m === null) throw new Error(`exited before ${s} s: ${await stderr}`);
-      samples.push(m);
-    }
-  } finally {
-    // SIGTERM is a graceful stop; SIGKILL if it has not ended 5 s later.
-    const kill = (signal: Deno.Signal) => {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
-    };
-    kill("SIGTERM");
-    const timer = setTimeout(() => kill("SIGKILL"), 5000);
-    await child.status;
-    clearTimeout(timer);
-    await stderr;
-  }
-  return samples;
-}
+const idle = (args: string[]): Promise<Mem[]> => sampleIdle(args, SAMPLE_AT_S);
 
 function fanYaml(): string {
   const lines = ["id: fan", "tasks:", "  - id: root", `    command: "true"`];
@@ -107,34 +48,11 @@ function fanYaml(): string {
   return lines.join("\n") + "\n";
 }
 
-/** Peak of VmRSS sampled every PEAK_POLL_MS, and the last VmHWM seen, while `args` runs. */
-async function peak(args: string[]): Promise<{ peakKb: number; hwmKb: number; code: number }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  let done = false;
-  let peakKb = 0;
-  let hwmKb = 0;
-  const poll = (async () => {
-    while (!done) {
-      const m = readMem(child.pid);
-      if (m) {
-        peakKb = Math.max(peakKb, m.rssKb || 0);
-        hwmKb = Math.max(hwmKb, m.hwmKb || 0);
-      }
-      await sleep(PEAK_POLL_MS);
-    }
-  })();
-  const { code } = await child.status;
-  done = true;
-  await poll;
-  if (code !== 0) console.error(await stderr);
-  else await stderr;
-  return { peakKb, hwmKb, code };
+/** Peak of VmRSS sampled every PEAK_POLL_MS (VmHWM included) while `args` runs. */
+async function peak(args: string[]): Promise<{ peakKb: number; code: number }> {
+  const r = await runToEnd(Deno.execPath(), ["run", ...args], { pollMs: PEAK_POLL_MS });
+  if (r.code !== 0) console.error(r.stderr);
+  return r;
 }
 
 const tmp = await Deno.makeTempDir({ prefix: "petit-memory-" });
@@ -153,7 +71,7 @@ try {
   const fanDir = join(tmp, "fan");
   await Deno.mkdir(fanDir);
   await Deno.writeTextFile(join(fanDir, "fan.yaml"), fanYaml());
-  const fan: { peakKb: number; hwmKb: number }[] = [];
+  const fan: { peakKb: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
     console.error(`run ${i + 1}/${RUNS}: pt trigger fan`);
     const r = await peak([
@@ -193,8 +111,8 @@ try {
     } |`,
   );
   console.log(
-    `\npt trigger, ${TASKS}-task fan-out/fan-in, -t 4: peak VmRSS (every ${PEAK_POLL_MS} ms) ` +
-      `${range(fan.map((f) => f.peakKb))} MiB, VmHWM ${range(fan.map((f) => f.hwmKb))} MiB`,
+    `\npt trigger, ${TASKS}-task fan-out/fan-in, -t 4: peak VmRSS (every ${PEAK_POLL_MS} ms, ` +
+      `and VmHWM) ${range(fan.map((f) => f.peakKb))} MiB`,
   );
 } finally {
   await Deno.remove(tmp, { recursive: true });

@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ["scheduler.ts", quick ? ["--quick"] : []],
   ["api.ts", quick ? ["--runs", "10000"] : []],
   ["memory.ts", quick ? ["--quick"] : []],
+  ["issue11.ts", quick ? ["--quick"] : []],
 ];
 
 let failed = 0;

@@ -192,3 +192,59 @@ for (const [layer, allowed] of Object.entries(LOWER_LAYERS)) {
     assert.deepEqual(outside, [], `${layer} must not import from above it:\n${outside.join("\n")}`);
   });
 }
+
+/**
+ * Specifiers a module loads when it is evaluated: static `import … from` and `export … from`
+ * that are not type-only (`import type`, `export type` are erased), and `import "x"`.
+ * Dynamic `import()` is left out: it loads only when that code runs.
+ */
+function runtimeSpecifiers(source: string): string[] {
+  const code = withoutComments(source);
+  const out: string[] = [];
+  for (
+    const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^;]*?)\bfrom\s*["']([^"']+)["']/g)
+  ) {
+    if (m[2] === undefined) out.push(m[4]);
+  }
+  for (const m of code.matchAll(/\bimport\s*["']([^"']+)["']/g)) out.push(m[1]);
+  return out;
+}
+
+/** The packages the long-lived `pt run` process must not load (issue 11, bench/README.md). */
+const KEPT_OUT_OF_PT_RUN = ["zod", "yaml", "commander", "smol-toml"];
+
+Deno.test("runtimeSpecifiers: static value imports only, not type-only or dynamic ones", () => {
+  const source = [
+    'import { a } from "./a.ts";',
+    'import type { B } from "./b.ts";',
+    'import { type C, d } from "./cd.ts";',
+    'export type { E } from "./e.ts";',
+    'export { f } from "./f.ts";',
+    'import "./g.ts";',
+    'const h = await import("./h.ts");',
+  ].join("\n");
+  assert.deepEqual(runtimeSpecifiers(source).sort(), ["./a.ts", "./cd.ts", "./f.ts", "./g.ts"]);
+});
+
+Deno.test("pt run: the scheduler's process loads none of commander, the parsers or zod", async () => {
+  // From main.ts through `run`: lean.ts, then (imported once the loader process has
+  // answered) the scheduler and the API's server; the API's routes load on the first request.
+  const todo = ["main.ts", "cli/run/lean.ts", "cli/run/serve.ts", "api/server.ts"]
+    .map((f) => join(SRC, f));
+  const seen = new Set<string>();
+  const offending: string[] = [];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of runtimeSpecifiers(await Deno.readTextFile(file))) {
+      if (spec.startsWith("./") || spec.startsWith("../")) {
+        todo.push(resolve(dirname(file), spec));
+      } else if (KEPT_OUT_OF_PT_RUN.some((p) => spec === p || spec.startsWith(`${p}/`))) {
+        offending.push(`${relative(ROOT, file)} → ${spec}`);
+      }
+    }
+  }
+  assert.ok(seen.size > 50, `only ${seen.size} modules reached`);
+  assert.deepEqual(offending, [], "imported at start-up by `pt run`:\n" + offending.join("\n"));
+});

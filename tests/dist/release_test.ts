@@ -19,7 +19,10 @@ Deno.test("compileFlags: the compile task's permissions, V8 flags and includes, 
   for (const name of ["read", "write", "run", "env", "net", "sys"]) {
     assert.ok(flags.includes(`--allow-${name}`), `--allow-${name} in ${flags.join(" ")}`);
   }
-  assert.ok(flags.includes("--v8-flags=--max-semi-space-size=8"), flags.join(" "));
+  assert.ok(
+    flags.includes("--v8-flags=--max-semi-space-size=2,--heap-growing-percent=20"),
+    flags.join(" "),
+  );
   const at = flags.indexOf("--include");
   assert.equal(flags[at + 1], "src/config/loader/parse_worker.ts");
   assert.ok(!flags.some((f) => f.startsWith("--output") || f.startsWith("--target")));

@@ -342,16 +342,29 @@ Deno.test("output beyond maxLogBytes is counted and dropped", async () => {
 });
 
 Deno.test("a 100 MB flood keeps 1 MiB and little memory", async () => {
+  // What JavaScript holds (heap and buffers) is the guard; RSS also moves with the allocator's
+  // arenas and threads, which differ between machines (one CI machine grew 60 MiB here where
+  // this VM grows 1-20), so RSS only has to stay below the flood itself.
+  const held = () => {
+    const m = Deno.memoryUsage();
+    return m.heapUsed + m.external;
+  };
   const rssBefore = Deno.memoryUsage().rss;
+  const heldBefore = held();
   let peak = rssBefore;
-  const probe = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 20);
+  let heldPeak = heldBefore;
+  const sample = () => {
+    peak = Math.max(peak, Deno.memoryUsage().rss);
+    heldPeak = Math.max(heldPeak, held());
+  };
+  const probe = setInterval(sample, 20);
   try {
     const r = await runProcess({
       program: "sh",
       args: ["-c", "head -c 104857600 /dev/zero | tr '\\0' x"],
       env: ENV,
     });
-    peak = Math.max(peak, Deno.memoryUsage().rss);
+    sample();
     assert.equal(r.exitCode, 0);
     assert.equal(r.stdoutBytes, 104_857_600);
     assert.equal(r.stdout.length, 1_048_576);
@@ -360,8 +373,12 @@ Deno.test("a 100 MB flood keeps 1 MiB and little memory", async () => {
   } finally {
     clearInterval(probe);
   }
-  const growth = peak - rssBefore;
-  assert.ok(growth < 50 * 1024 * 1024, `rss grew ${(growth / 1048576).toFixed(1)} MiB`);
+  const mib = (n: number) => (n / 1048576).toFixed(1);
+  assert.ok(
+    heldPeak - heldBefore < 24 * 1048576,
+    `JS memory grew ${mib(heldPeak - heldBefore)} MiB`,
+  );
+  assert.ok(peak - rssBefore < 100 * 1048576, `rss grew ${mib(peak - rssBefore)} MiB`);
 });
 
 Deno.test("many small reads do not pin their 64 KiB read buffers", async () => {

@@ -20,6 +20,7 @@ import {
   withSandbox,
 } from "./helpers.ts";
 import { REPEAT_SIGNAL_WINDOW_MS } from "../../src/cli/commands/run.ts";
+import { scaled } from "../time_scale.ts";
 
 /** Whether any non-zombie process of group `pgid` is left, asked of `ps`. */
 async function groupAlive(pgid: number): Promise<boolean> {
@@ -105,7 +106,7 @@ async function longTaskGrace(): Promise<void> {
     const took = Date.now() - signalled;
     assert.equal(exit.code, 0, exit.stderr);
     assert.match(exit.stderr, /waiting up to 1s for 1 running run\(s\)/);
-    assert.ok(took >= 900 && took < 8000, `exited ${took} ms after SIGTERM with --grace 1`);
+    assert.ok(took >= 900 && took < scaled(8000), `exited ${took} ms after SIGTERM with --grace 1`);
     const [run] = runs(sb.db, "long");
     assert.equal(run.status, "cancelled");
     assert.deepEqual(tasks(sb.db, run.id).map((t) => t.status), ["cancelled"]);
@@ -129,7 +130,7 @@ async function secondSignal(): Promise<void> {
     const took = Date.now() - second;
     assert.equal(exit.code, 0, exit.stderr);
     assert.match(exit.stderr, /second signal: cancelling running runs now/);
-    assert.ok(took < 8000, `exited ${took} ms after the second signal`);
+    assert.ok(took < scaled(8000), `exited ${took} ms after the second signal`);
     assert.equal(runs(sb.db, "long")[0].status, "cancelled");
     assert.equal(await groupAlive(leader), false);
     assert.equal(await alive(grandchild), false);

@@ -17,8 +17,9 @@ notify:
     command: ["true"]
 tasks:
   - id: work
-    command: sleep
-    args: ["1"]
+    type: shell
+    # Ends when the test says so: the page must be open before the run ends.
+    script: 'while [ ! -f "$PETIT_TEST_DIR/go" ]; do sleep 0.05; done'
 `,
   refused: `
 id: refused
@@ -46,6 +47,7 @@ uiTest(
       await page.goto(`${server.url}/runs/${id}`);
       await page.locator("h1", { hasText: id }).waitFor();
       assert.equal(await page.getByRole("heading", { name: "Notifications" }).isVisible(), false);
+      await Deno.writeTextFile(`${server.sb.dir}/go`, "");
       await notes.first().waitFor({ timeout: 15_000 });
       assert.equal(await notes.count(), 1);
       const text = (await notes.first().textContent())!;

@@ -98,10 +98,19 @@ async function logShows(page: Page, text: string): Promise<void> {
 
 /** Waits until `selector` matches `n` elements (or at least `n` with `atLeast`). */
 async function count(page: Page, selector: string, n: number, atLeast = false): Promise<void> {
-  await waitUntil(`${atLeast ? "at least " : ""}${n} × ${selector} on ${page.url()}`, async () => {
-    const have = await page.locator(selector).count();
-    return atLeast ? have >= n : have === n;
-  }, 5000);
+  let have = 0;
+  try {
+    await waitUntil(
+      `${atLeast ? "at least " : ""}${n} × ${selector} on ${page.url()}`,
+      async () => {
+        have = await page.locator(selector).count();
+        return atLeast ? have >= n : have === n;
+      },
+      10_000,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (saw ${have})`);
+  }
 }
 
 interface Run {
@@ -308,7 +317,8 @@ uiTest("web UI: every page from its URL, its actions, live updates and a phone's
       await finished(server, id);
     }
     await page.goto(`${url}/jobs/pipeline`);
-    await count(page, "svg.bars rect", 4);
+    // At least: the job's */5 schedule may fire while the suite runs.
+    await count(page, "svg.bars rect", 4, true);
     await screenshot(page, "ui-job-1280");
     await page.goto(`${url}/`);
     await count(page, 'tr[data-job="pipeline"] .strip a.cell', 1, true);

@@ -14,7 +14,6 @@ import { withSchedules } from "../../config/loader/settled.ts";
 import { exitCodeOf } from "../exit.ts";
 import { EXIT_OK } from "../output.ts";
 import { ChildLoader, prepareInChild } from "./loader_process.ts";
-import { serveRun } from "./serve.ts";
 
 /** Runs `pt run …` (`args` start with `run`); returns the exit code. */
 export async function runLean(args: readonly string[]): Promise<number> {
@@ -31,6 +30,8 @@ export async function runLean(args: readonly string[]): Promise<number> {
   if ("exit" in prepared) return prepared.exit;
   const loaded = withSchedules(prepared.settled);
   try {
+    // The scheduler's modules only now: while the loader process runs, this one stays small.
+    const { serveRun } = await import("./serve.ts");
     await serveRun(
       prepared.plan,
       { jobs: loaded.jobs, errors: loaded.errors.map(formatConfigError) },

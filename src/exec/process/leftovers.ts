@@ -9,8 +9,8 @@
  * Finding them costs one scan of the process table per run end (runs that end together
  * share one). Measured on a laptop with ~90 processes (50 scans each, median): `grep` over
  * `/proc/[0-9]*\/environ` 4.5 ms wall and 3.8 ms CPU; `ps axeww` 13.5 ms and 10 ms; reading
- * /proc from Deno (only allowed with --allow-all) 3.8 ms, without blocking the event loop.
- * So: /proc when Deno may read it, else grep, else ps.
+ * /proc from Deno (only allowed with --allow-all) 3.8 ms, a few dozen reads per turn of the
+ * event loop. So: /proc when Deno may read it, else grep, else ps.
  *
  * @module
  */
@@ -93,31 +93,49 @@ function runIdOf(entry: string, runIds: ReadonlySet<string>): string | null {
   return runIds.has(id) ? id : null;
 }
 
-/** Reads /proc/<pid>/environ of every process; null when Deno may not read /proc. */
+/**
+ * Processes whose /proc reads are made between two turns of the event loop.
+ *
+ * @default {32}
+ */
+const PROC_READS_PER_TURN = 32;
+
+/**
+ * Reads /proc/<pid>/environ of every process; null when Deno may not read /proc. The reads
+ * are synchronous, a few dozen per turn of the event loop (each takes microseconds): one
+ * async read per process put a hundred reads at once on Deno's blocking-thread pool at
+ * every run end, which grew to ~25 threads (and their memory) under a steady load
+ * (bench/README.md, issue 11).
+ */
 async function scanProc(runIds: ReadonlySet<string>): Promise<Map<number, string> | null> {
   if (isProcDenied()) return null;
   const found = new Map<number, string>();
   const decoder = new TextDecoder();
-  const reads: Promise<void>[] = [];
+  let pids: number[];
   try {
-    for await (const entry of Deno.readDir("/proc")) {
-      const c = entry.name.charCodeAt(0);
-      if (c < 48 || c > 57) continue; // not a pid directory
-      const pid = Number(entry.name);
-      reads.push(
-        Deno.readFile(`/proc/${pid}/environ`).then((bytes) => {
-          for (const item of decoder.decode(bytes).split("\0")) {
-            const id = runIdOf(item, runIds);
-            if (id !== null) found.set(pid, id);
-          }
-        }, () => {}),
-      ); // gone meanwhile, or another user's
-    }
+    pids = [...Deno.readDirSync("/proc")]
+      .filter((entry) => {
+        const c = entry.name.charCodeAt(0);
+        return c >= 48 && c <= 57; // a pid directory
+      })
+      .map((entry) => Number(entry.name));
   } catch (e) {
     noteProcError(e);
     return null;
   }
-  await Promise.all(reads);
+  for (let i = 0; i < pids.length; i++) {
+    if (i > 0 && i % PROC_READS_PER_TURN === 0) await new Promise((r) => setTimeout(r, 0));
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(`/proc/${pids[i]}/environ`);
+    } catch {
+      continue; // gone meanwhile, or another user's
+    }
+    for (const item of decoder.decode(bytes).split("\0")) {
+      const id = runIdOf(item, runIds);
+      if (id !== null) found.set(pids[i], id);
+    }
+  }
   return found;
 }
 

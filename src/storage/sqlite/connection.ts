@@ -33,6 +33,17 @@ export const PAGE_SIZE = 512;
 export const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
 /**
+ * Most memory SQLite's page cache takes, in KiB (SQLite's default is 2,000 KiB). The cache
+ * fills up with the pages a long-running scheduler touches and stays full, so this is part of
+ * `pt run`'s steady RSS; the pages a run writes and the indexes the API reads stay in the
+ * operating system's cache anyway. Measured with bench/issue11.ts (steady load) and
+ * bench/api.ts (100,000 runs): see bench/README.md.
+ *
+ * @default 512
+ */
+export const CACHE_KIB = 512;
+
+/**
  * Opens the database at `path` (absolute, or {@link MEMORY_PATH}). With `create`, a missing
  * file is created with its parent directory; without, a missing file throws
  * `Deno.errors.NotFound` and nothing is created.
@@ -77,5 +88,6 @@ export function tune(db: DatabaseSync, options: { busyTimeoutMs: number; file: b
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA temp_store = MEMORY");
+  db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
   db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
 }
