@@ -152,13 +152,16 @@ export function remoteCommand(task: RemoteTask): string {
 
 /**
  * The remote command that ends the task in `dir`: SIGTERM to its process group, then SIGKILL
- * when it is still there after `graceMs`. Waits up to 2 s for the pid file, for a kill that
- * comes right after the start.
+ * when it is still there after `graceMs`. When the task's command has not reached the host
+ * yet (a slow connection), this creates `dir` first, so that the task's own `mkdir` fails
+ * and it never starts; else it waits up to 2 s for the pid file, for a kill that comes right
+ * after the start.
  */
 export function remoteKillCommand(dir: string, graceMs: number): string {
   const ticks = Math.max(0, Math.ceil(graceMs / 100));
   const script = [
     `d=${shellQuote(dir)}; i=0`,
+    `mkdir -m 700 "$d" 2>/dev/null && exit 0`,
     `while [ ! -s "$d/pid" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
     `p=$(cat "$d/pid" 2>/dev/null) || exit 0`,
     `kill -TERM -- -"$p" 2>/dev/null || exit 0`,

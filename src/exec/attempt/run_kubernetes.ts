@@ -152,6 +152,8 @@ async function runAttempt(
       transient: !(err instanceof KubeConfigError),
     });
   }
+  // A cancel while the client was made: the abort event has passed, nothing below would see it.
+  if (ctx.signal?.aborted) return nothingStarted({ kind: "cancelled" });
   const graceMs = ctx.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const render = (text: string) => renderTemplate(text, ctx.templates);
   const image = render(spec.image);

@@ -92,7 +92,7 @@ export const runSshAttempt: RunAttempt = async (
       logs: emptyLogs(startedAt, Date.now()),
     };
   };
-  if (ctx.signal?.aborted) {
+  const cancelled = () => {
     ctx.started({ pgid: null, procStart: null });
     return {
       ok: false,
@@ -100,9 +100,10 @@ export const runSshAttempt: RunAttempt = async (
       transient: false,
       exitCode: null,
       error: "cancelled",
-      logs: emptyLogs(startedAt),
+      logs: emptyLogs(startedAt, Date.now()),
     };
-  }
+  };
+  if (ctx.signal?.aborted) return cancelled();
   // Python runs with -c: a script file in the local run folder would not exist on the host.
   const remoteTask = spec.kind === "python"
     ? { ...task, command: { ...spec, inline: true } }
@@ -141,6 +142,8 @@ export const runSshAttempt: RunAttempt = async (
     );
   }
   if (check.code !== 0) return fail(sshError(host, check.stderr), true, check.code);
+  // A cancel while connecting: the abort event has passed, so nothing below would see it.
+  if (ctx.signal?.aborted) return cancelled();
 
   const graceMs = ctx.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const local = new AbortController();

@@ -14,7 +14,18 @@ import { loadJobTexts } from "../../../src/config/loader/mod.ts";
 import type { SshHost } from "../../../src/core/model.ts";
 import { EventBus } from "../../../src/events/bus.ts";
 import { executeRun, type RunResult } from "../../../src/exec/runner.ts";
+import { remoteCommand, remoteKillCommand } from "../../../src/exec/ssh_command.ts";
 import { startSshd } from "../ssh_server.ts";
+
+/** Whether `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const server = await startSshd();
 const ignore = server === null;
@@ -143,6 +154,57 @@ tasks:
     assert.equal(result.status, "cancelled");
     assert.equal(await running("sleep 315"), false);
   },
+});
+
+Deno.test({
+  name: "runSshAttempt: a cancel while ssh is still connecting never starts the command",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const abort = new AbortController();
+    // A fresh connection takes tens of ms at least (a new ControlMaster per test file's host).
+    const started = Date.now();
+    setTimeout(() => abort.abort(), 1);
+    const result = await runYaml(
+      `id: early
+host: box
+tasks:
+  - id: nap
+    command: sleep
+    args: [316]
+`,
+      server!.host,
+      abort.signal,
+    );
+    assert.equal(result.status, "cancelled");
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await running("sleep 316"), false);
+  },
+});
+
+Deno.test("remote kill before the command arrives: the command then never starts", async () => {
+  // The same scripts the host runs, run here through `sh -c` as sshd would.
+  const tmp = await Deno.makeTempDir({ prefix: "petit-kill-" });
+  const dir = join(tmp, "attempt");
+  const marker = join(tmp, "ran");
+  const sh = async (command: string) => {
+    const out = await new Deno.Command("sh", { args: ["-c", command], stderr: "piped" }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  try {
+    const kill = await sh(remoteKillCommand(dir, 200));
+    assert.equal(kill.code, 0);
+    const task = await sh(
+      remoteCommand({ dir, workingDir: null, env: {}, argv: ["touch", marker] }),
+    );
+    assert.notEqual(task.code, 0);
+    assert.match(task.stderr, /cannot create/);
+    assert.equal(await exists(marker), false, "the task ran after its kill");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });
 
 Deno.test({
