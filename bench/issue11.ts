@@ -315,7 +315,7 @@ function peakRows(): void {
     rows.push({
       measure: `\`pt trigger\` of a ${n.toLocaleString("en")}-task fan, \`-t 4\`, peak RSS`,
       petit: `${rangeOf(peaks)} MiB`,
-      peer: "",
+      peer: `with its loader process: ${rangeOf(runs.map((r) => r.treePeakKb))} MiB`,
       bar: `≤ ${bar} MiB`,
       ok: Math.max(...peaks) <= bar * 1024,
     });

@@ -103,6 +103,11 @@ export interface Ended {
   wallMs: number;
   /** Largest VmRSS seen (every `pollMs`) or VmHWM at the last sample, KiB. */
   peakKb: number;
+  /**
+   * Largest VmRSS of the process plus its child processes that are Deno (a loader process
+   * of `pt`; not the tasks' programs), summed at each poll, KiB.
+   */
+  treePeakKb: number;
   /** Exit code. */
   code: number;
   /** Its stderr. */
@@ -131,10 +136,16 @@ export async function runToEnd(
   const stderr = new Response(child.stderr).text();
   let done = false;
   let peakKb = 0;
+  let treePeakKb = 0;
   const poll = (async () => {
     while (!done) {
       const m = readMem(child.pid);
-      if (m) peakKb = Math.max(peakKb, m.rssKb || 0, m.hwmKb || 0);
+      if (m) {
+        peakKb = Math.max(peakKb, m.rssKb || 0, m.hwmKb || 0);
+        let tree = m.rssKb || 0;
+        for (const pid of denoChildren(child.pid)) tree += readMem(pid)?.rssKb || 0;
+        treePeakKb = Math.max(treePeakKb, tree);
+      }
       await sleep(pollMs);
     }
   })();
@@ -142,5 +153,22 @@ export async function runToEnd(
   const wallMs = performance.now() - t0;
   done = true;
   await poll;
-  return { wallMs, peakKb, code, stderr: await stderr };
+  return { wallMs, peakKb, treePeakKb: Math.max(treePeakKb, peakKb), code, stderr: await stderr };
+}
+
+/** The child processes of `pid` that run Deno (by their command name). */
+function denoChildren(pid: number): number[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+  } catch {
+    return [];
+  }
+  return text.split(" ").filter((p) => p !== "").map(Number).filter((child) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${child}/comm`).trim() === "deno";
+    } catch {
+      return false;
+    }
+  });
 }

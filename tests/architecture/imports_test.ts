@@ -226,11 +226,9 @@ Deno.test("runtimeSpecifiers: static value imports only, not type-only or dynami
   assert.deepEqual(runtimeSpecifiers(source).sort(), ["./a.ts", "./cd.ts", "./f.ts", "./g.ts"]);
 });
 
-Deno.test("pt run: the scheduler's process loads none of commander, the parsers or zod", async () => {
-  // From main.ts through `run`: lean.ts, then (imported once the loader process has
-  // answered) the scheduler and the API's server; the API's routes load on the first request.
-  const todo = ["main.ts", "cli/run/lean.ts", "cli/run/serve.ts", "api/server.ts"]
-    .map((f) => join(SRC, f));
+/** The modules a process loads at start-up from `roots` (under src/), static imports only. */
+async function reached(roots: string[]): Promise<{ seen: Set<string>; offending: string[] }> {
+  const todo = roots.map((f) => join(SRC, f));
   const seen = new Set<string>();
   const offending: string[] = [];
   while (todo.length > 0) {
@@ -245,6 +243,18 @@ Deno.test("pt run: the scheduler's process loads none of commander, the parsers 
       }
     }
   }
+  return { seen, offending };
+}
+
+Deno.test("pt run: the scheduler's process loads none of commander, the parsers or zod", async () => {
+  // From main.ts through `run`: lean.ts, then (imported once the loader process has
+  // answered) the scheduler and the API's server; the API's routes load on the first request.
+  const { seen, offending } = await reached([
+    "main.ts",
+    "cli/run/lean.ts",
+    "cli/run/serve.ts",
+    "api/server.ts",
+  ]);
   assert.ok(seen.size > 50, `only ${seen.size} modules reached`);
   assert.deepEqual(offending, [], "imported at start-up by `pt run`:\n" + offending.join("\n"));
 });

@@ -8,22 +8,21 @@
 
 import type { Command } from "commander";
 import type { TriggerFlags } from "./trigger_remote.ts";
-import { notifyDefaults, readConfigFile, SettingsError } from "../../config/settings.ts";
-import type { NotifySpec } from "../../core/notify.ts";
-import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
-import { Scheduler, TriggerRefusedError } from "../../scheduler/scheduler.ts";
-import { readCluster } from "../cluster.ts";
-import { findJob, loadValidJobs } from "../jobs.ts";
 import {
-  CA_CERT_HELP,
-  EXIT_FAILURE,
-  EXIT_OK,
-  ExitCode,
-  positiveInt,
-  UsageError,
-} from "../output.ts";
-import { printProgress } from "../progress.ts";
-import { DB_HELP, dbPath, openStore } from "../store.ts";
+  kubernetesSettings,
+  notifyDefaults,
+  readConfigFile,
+  SettingsError,
+  sshHosts,
+} from "../../config/settings.ts";
+import type { LoadResult } from "../../config/loader/settled.ts";
+import type { JobSpec } from "../../core/model.ts";
+import { DEFAULT_MAX_TASKS } from "../../exec/runner.ts";
+import { findJob, loadFolder, printErrors } from "../jobs.ts";
+import { CA_CERT_HELP, EXIT_FAILURE, ExitCode, positiveInt, UsageError } from "../output.ts";
+import type { TriggerPlan } from "../run/plan.ts";
+import { runTriggered } from "../triggered.ts";
+import { DB_HELP, dbPath } from "../store.ts";
 
 /** Registers `trigger`. */
 export function registerTrigger(program: Command): void {
@@ -61,87 +60,52 @@ export function registerTrigger(program: Command): void {
         const { remoteTrigger } = await import("./trigger_remote.ts");
         return await remoteTrigger(flags.remote, jobId, flags, params);
       }
-      const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
-      const defaults = await readNotifyDefaults(flags.config);
-      const jobs = await loadValidJobs(dir, flags.config);
-      const job = findJob(jobs, jobId);
-      const cluster = await readCluster(flags.config);
-      const storage = openStore(dbPath(flags.db));
-      // Shutdown waits (bounded) for the run's notifications before the process exits.
-      const notify = { defaults, waitMs: TRIGGER_NOTIFY_WAIT_MS };
-      const scheduler = new Scheduler(jobs, {
-        storage,
-        maxTasks,
-        notify,
-        kubernetes: cluster.client,
-      });
-      const stop = flags.quiet ? printFinalLine(scheduler) : printProgress(scheduler.bus);
-      let run;
-      try {
-        run = scheduler.trigger(job.id, { force: flags.force, params });
-      } catch (err) {
-        stop();
-        storage.close();
-        cluster.close();
-        if (err instanceof TriggerRefusedError) {
-          if (err.code === "not_found" || err.code === "bad_params") {
-            throw new UsageError(err.message);
-          }
-          console.error(`refused: ${err.message}`);
-          throw new ExitCode(EXIT_FAILURE);
-        }
-        throw err;
-      }
-      // Ctrl+C or SIGTERM cancels the run: process groups are terminated, run `cancelled`.
-      // Once it has ended, a signal stops waiting for its notifications instead.
-      let giveUp: () => void = () => {};
-      const givenUp = new Promise<void>((resolve) => (giveUp = resolve));
-      const cancel = () => {
-        if (!scheduler.cancel(run.runId)) giveUp();
-      };
-      const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-      for (const s of signals) Deno.addSignalListener(s, cancel);
-      try {
-        const result = await run.done;
-        if (result.status !== "completed") throw new ExitCode(EXIT_FAILURE);
-      } finally {
-        await scheduler.shutdown(0, givenUp); // progress still prints the notifications
-        for (const s of signals) Deno.removeSignalListener(s, cancel);
-        stop();
-        storage.close();
-        cluster.close();
-      }
-      throw new ExitCode(EXIT_OK);
+      const plan = await planTrigger(dir, jobId, flags, params);
+      const jobs = validTriggerJobs(plan, await loadFolder(plan.dir, plan.hosts));
+      throw new ExitCode(await runTriggered(plan, jobs));
     });
 }
 
-/**
- * How long `pt trigger` waits, once its run has ended, for the run's notifications to be
- * delivered (retries included) before it exits; those still under way are given up.
- *
- * @default {10_000}
- */
-export const TRIGGER_NOTIFY_WAIT_MS = 10_000;
-
-/** The config file's `[notify]` defaults; a config file that is named but bad is exit 2. */
-async function readNotifyDefaults(config: string | undefined): Promise<NotifySpec[]> {
+/** Checks the flags and reads the config file once (`[notify]`, `[hosts]`, `[kubernetes]`). */
+async function planTrigger(
+  dir: string,
+  jobId: string,
+  flags: TriggerFlags,
+  params: Record<string, string>,
+): Promise<TriggerPlan> {
+  const maxTasks = positiveInt("--max-tasks", flags.maxTasks);
+  let file;
   try {
-    return notifyDefaults(await readConfigFile(config));
+    file = await readConfigFile(flags.config);
   } catch (err) {
     if (err instanceof SettingsError) throw new UsageError(err.message);
     throw err;
   }
+  return {
+    dir,
+    jobId,
+    storagePath: dbPath(flags.db),
+    maxTasks,
+    force: flags.force === true,
+    quiet: flags.quiet === true,
+    params,
+    hosts: sshHosts(file),
+    notifyDefaults: notifyDefaults(file),
+    kubernetes: kubernetesSettings(file),
+  };
 }
 
-/** `-q`: the final line of the triggered run (the first started), not of its child runs. */
-function printFinalLine(scheduler: Scheduler): () => void {
-  let first: string | null = null;
-  return scheduler.bus.subscribe((e) => {
-    if (e.type === "job_started") first ??= e.run_id;
-    if (e.type === "job_completed" && e.run_id === first) {
-      console.log(`run ${e.run_id} ${e.status}`);
-    }
-  });
+/**
+ * The jobs of a load of `plan.dir`; or exit 1 after printing every error when a file is
+ * invalid; or a UsageError when the folder has no job `plan.jobId`.
+ */
+function validTriggerJobs(plan: TriggerPlan, result: LoadResult): JobSpec[] {
+  if (result.errors.length > 0) {
+    printErrors(result);
+    throw new ExitCode(EXIT_FAILURE);
+  }
+  findJob(result.jobs, plan.jobId);
+  return result.jobs;
 }
 
 /** Adds one repeated option's value to the list. */

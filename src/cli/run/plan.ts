@@ -1,6 +1,6 @@
 /**
  * What `pt run` has decided before its scheduler starts: every setting resolved from the
- * flags, the environment and the config file, as plain data. The options are checked, the
+ * flags, the environment and the config file, as plain data (and `pt trigger`'s settings). The options are checked, the
  * config file read and the jobs loaded in a short-lived process (`loader_process.ts`), which
  * sends this plan and the settled jobs to the scheduler's process, so that commander, the
  * TOML and YAML parsers and zod never enter the long-lived heap (bench/README.md, issue 11).
@@ -62,6 +62,30 @@ export interface RunPlan {
   /** How much is logged. */
   readonly logLevel: LogLevel;
   /** The config file's `[hosts]`, for `host:` (also on reloads). */
+  readonly hosts: Readonly<Record<string, SshHost>>;
+  /** The config file's `[[notify.default]]`. */
+  readonly notifyDefaults: readonly NotifySpec[];
+  /** The config file's `[kubernetes]`. */
+  readonly kubernetes: KubernetesSettings;
+}
+
+/** `pt trigger`'s settings (without `--remote`), resolved and checked. */
+export interface TriggerPlan {
+  /** The jobs folder, as given. */
+  readonly dir: string;
+  /** The job to run. */
+  readonly jobId: string;
+  /** The database file. */
+  readonly storagePath: string;
+  /** Concurrent tasks in the run. */
+  readonly maxTasks: number;
+  /** Run even if a job dependency is not satisfied. */
+  readonly force: boolean;
+  /** Print only the final line. */
+  readonly quiet: boolean;
+  /** `-p NAME=VALUE` values. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The config file's `[hosts]`, for `host:`. */
   readonly hosts: Readonly<Record<string, SshHost>>;
   /** The config file's `[[notify.default]]`. */
   readonly notifyDefaults: readonly NotifySpec[];
