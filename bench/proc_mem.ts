@@ -156,17 +156,24 @@ export async function runToEnd(
   return { wallMs, peakKb, treePeakKb: Math.max(treePeakKb, peakKb), code, stderr: await stderr };
 }
 
-/** The child processes of `pid` that run Deno (by their command name). */
+/**
+ * The child processes of `pid` that run Deno (by their command name), other than those
+ * still sharing its memory: a child between its fork and its `exec` (every task's program
+ * starts so) has the parent's command line and VmRSS, and would count the parent twice.
+ */
 function denoChildren(pid: number): number[] {
   let text: string;
+  let own: string;
   try {
     text = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`);
+    own = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
   } catch {
     return [];
   }
   return text.split(" ").filter((p) => p !== "").map(Number).filter((child) => {
     try {
-      return Deno.readTextFileSync(`/proc/${child}/comm`).trim() === "deno";
+      return Deno.readTextFileSync(`/proc/${child}/comm`).trim() === "deno" &&
+        Deno.readTextFileSync(`/proc/${child}/cmdline`) !== own;
     } catch {
       return false;
     }

@@ -25,7 +25,7 @@ export const TAGS = {
 /** A tag of {@link TAGS}. */
 export type Tag = keyof typeof TAGS;
 
-/** Error statuses a route declares itself (401, 403, 413 and 500 are added by {@link responses}). */
+/** Error statuses a route declares itself (401, 403, 413, 500, 503 are added by {@link responses}). */
 export type DeclaredErrorStatus = 400 | 404 | 409 | 429;
 
 /** The successful (200) answer of a route. */
@@ -95,7 +95,12 @@ export interface ResponseSpec {
   /** Body schema per media type. */
   readonly content: Readonly<Record<string, z.ZodType>>;
   /** For the errors every route shares: the name of the shared response. */
-  readonly shared?: "Unauthorized" | "Forbidden" | "PayloadTooLarge" | "InternalError";
+  readonly shared?:
+    | "Unauthorized"
+    | "Forbidden"
+    | "PayloadTooLarge"
+    | "InternalError"
+    | "Unavailable";
 }
 
 const errorContent = { "application/json": ErrorBodySchema };
@@ -116,12 +121,17 @@ export const SHARED_RESPONSES = {
     description: "a bug or a storage failure (details go to the server log)",
     content: errorContent,
   },
+  Unavailable: {
+    description: "the database could not be written (disk full or failing); the change is " +
+      "kept and saved once there is space",
+    content: errorContent,
+  },
 } as const satisfies Record<string, ResponseSpec>;
 
 /**
  * Every answer a route may give, by status: its 200 and declared errors, 401 when it needs
  * the token, and 403 (`guard.ts` checks every request), 413 (any request body is
- * size-checked) and 500 for all.
+ * size-checked) and 500 for all; 503 for changes (POST), which write to the database.
  */
 export function responses(route: RouteSpec): Map<number, ResponseSpec> {
   const out = new Map<number, ResponseSpec>([[200, route.ok]]);
@@ -132,6 +142,9 @@ export function responses(route: RouteSpec): Map<number, ResponseSpec> {
   out.set(403, { ...SHARED_RESPONSES.Forbidden, shared: "Forbidden" });
   out.set(413, { ...SHARED_RESPONSES.PayloadTooLarge, shared: "PayloadTooLarge" });
   out.set(500, { ...SHARED_RESPONSES.InternalError, shared: "InternalError" });
+  if (route.method === "post") {
+    out.set(503, { ...SHARED_RESPONSES.Unavailable, shared: "Unavailable" });
+  }
   return new Map([...out].sort(([a], [b]) => a - b));
 }
 

@@ -11,7 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorBody, ErrorCode } from "../core/views.ts";
 import { TriggerRefusedError } from "../scheduler/scheduler.ts";
-import { RunExistsError, RunNotFoundError } from "../storage/errors.ts";
+import { RunExistsError, RunNotFoundError, WritesNotCommittedError } from "../storage/errors.ts";
 
 export type { ErrorBody, ErrorCode };
 
@@ -25,6 +25,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   PAYLOAD_TOO_LARGE: 413,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
+  UNAVAILABLE: 503,
 };
 /** A failure with a known status; thrown by handlers and rendered as `{error, code}`. */
 export class ApiError extends Error {
@@ -83,6 +84,15 @@ export function onError(err: Error, c: Context): Response {
   // The store's own refusals: a run that is not there (or was pruned meanwhile), an id taken.
   if (err instanceof RunNotFoundError) return errorResponse(c, "NOT_FOUND", err.message);
   if (err instanceof RunExistsError) return errorResponse(c, "CONFLICT", err.message);
+  // The disk refused the write: the operator's to fix, not a bug (the store logs it, once).
+  if (err instanceof WritesNotCommittedError) {
+    return errorResponse(
+      c,
+      "UNAVAILABLE",
+      "the database could not be written (disk full or failing): the change holds now and " +
+        "is saved once there is space; free disk space on the server",
+    );
+  }
   if (err instanceof HTTPException && err.status < 500) {
     const code = codeOfStatus(err.status);
     // Hono's own messages (malformed JSON, body limit) are safe to show.

@@ -236,6 +236,7 @@ export const ErrorCodeSchema = z.enum([
   "PAYLOAD_TOO_LARGE",
   "TOO_MANY_REQUESTS",
   "INTERNAL_ERROR",
+  "UNAVAILABLE",
 ]);
 
 /** The body of every error response: `{error, code}`. */

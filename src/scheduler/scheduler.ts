@@ -76,6 +76,8 @@ export class Scheduler {
   #jobs = new Map<string, JobSpec>();
   readonly #active = new Map<string, ActiveRun>();
   #paused = false;
+  /** Enable/disable changes the disk refused so far: they hold until they are written. */
+  readonly #unsavedEnabled = new Map<string, boolean>();
   #stopping = false;
   #engine: Engine | null = null;
   readonly #owner = ownerToken();
@@ -161,7 +163,7 @@ export class Scheduler {
 
   /** Whether a job is enabled: a persisted enable/disable wins over the job file. */
   isEnabled(job: JobSpec): boolean {
-    return this.storage.jobEnabled(job.id) ?? job.enabled;
+    return this.#unsavedEnabled.get(job.id) ?? this.storage.jobEnabled(job.id) ?? job.enabled;
   }
 
   /** Enables or disables a job (persisted; survives restarts and reloads). */
@@ -170,8 +172,15 @@ export class Scheduler {
       throw new TriggerRefusedError("not_found", `unknown job id "${jobId}"`);
     }
     this.storage.setJobEnabled(jobId, enabled);
-    this.storage.flush();
-    this.#engine?.reload(this.jobs);
+    // A flush the disk refuses (WritesNotCommittedError) keeps the write and retries it; the
+    // change holds from now on either way.
+    this.#unsavedEnabled.set(jobId, enabled);
+    try {
+      this.storage.flush();
+      this.#unsavedEnabled.delete(jobId);
+    } finally {
+      this.#engine?.reload(this.jobs);
+    }
   }
 
   /**

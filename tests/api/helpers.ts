@@ -111,6 +111,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Host names the API answers to besides loopback names and IP addresses. */
   allowedHosts?: readonly string[];
+  /** Opens the store on the database file (default: a plain SqliteStorage). */
+  openStorage?: (dbPath: string) => SqliteStorage;
 }
 
 /** Starts a harness. */
@@ -121,7 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dbPath = options.reuse?.dbPath ?? `${tmp}/petit.db`;
   const loaded = await loadJobsDir(dir);
   if (loaded.errors.length > 0) throw new Error(`bad fixtures: ${JSON.stringify(loaded.errors)}`);
-  const storage = new SqliteStorage(dbPath);
+  const storage = options.openStorage?.(dbPath) ?? new SqliteStorage(dbPath);
   const scheduler = new Scheduler(loaded.jobs, {
     storage,
     maxJobs: options.maxJobs ?? null,
