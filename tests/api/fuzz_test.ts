@@ -25,13 +25,14 @@ import {
 } from "./fuzz_requests.ts";
 import { rawRequest } from "./raw_http.ts";
 import { readAnswer } from "./shape.ts";
+import { scaled } from "../time_scale.ts";
 
 /** @default 20261202 */
 const DEFAULT_SEED = 20261202;
 /** Requests per server (two servers). */
 const REQUESTS_PER_SERVER = 200;
-/** Longest wait for one answer. */
-const ANSWER_TIMEOUT_MS = 5000;
+/** Longest wait for one answer (stretched on a slow machine, tests/time_scale.ts). */
+const ANSWER_TIMEOUT_MS = scaled(5000);
 const TOKEN = "fuzz-t0ken";
 const CORS = "http://ui.test";
 

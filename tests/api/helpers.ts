@@ -58,7 +58,7 @@ max_concurrency: 1
 tasks:
   - id: sleeper
     type: shell
-    script: "sleep 30 & echo $! > ${tmp}/grandchild.pid; sleep 30"
+    script: "sleep 300 & echo $! > ${tmp}/grandchild.pid; sleep 300"
 `,
     upstream: `
 id: upstream
@@ -229,6 +229,11 @@ export class SseReader {
   /** The next event, or throws after `timeoutMs` (scaled). */
   next(timeoutMs = 10_000): Promise<SseEvent> {
     return this.#nextBy(Date.now() + scaled(timeoutMs));
+  }
+
+  /** The next event, or throws once the clock (`Date.now()`) passes `end`. */
+  nextBy(end: number): Promise<SseEvent> {
+    return this.#nextBy(end);
   }
 
   /** The next event matching `pred`, or throws after `timeoutMs` (scaled). */

@@ -11,6 +11,7 @@ import type { RunDetailView } from "../../src/core/views.ts";
 import { LogEndEventSchema, LogLineEventSchema } from "../../src/core/view_schemas.ts";
 import { type Harness, type SseEvent, SseReader, startHarness, waitFor } from "./helpers.ts";
 import { readAnswer } from "./shape.ts";
+import { scaled } from "../time_scale.ts";
 
 type Json = Record<string, unknown>;
 
@@ -92,13 +93,16 @@ async function follow(h: Harness, runId: string, task: string, query = ""): Prom
   return new SseReader(res);
 }
 
-/** Every event until the server closes the stream, each checked against its schema. */
+/**
+ * Every event until the server closes the stream, each checked against its schema; throws
+ * after `timeoutMs` in all (scaled, tests/time_scale.ts).
+ */
 async function rest(reader: SseReader, timeoutMs = 20_000): Promise<SseEvent[]> {
   const events: SseEvent[] = [];
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   for (;;) {
     try {
-      events.push(checked(await reader.next(Math.max(1, end - Date.now()))));
+      events.push(checked(await reader.nextBy(end)));
     } catch (err) {
       if (String(err).includes("event stream ended")) return events;
       throw err;

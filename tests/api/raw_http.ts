@@ -6,6 +6,8 @@
  * @module
  */
 
+import { scaled } from "../time_scale.ts";
+
 /** An answer read by {@link rawRequest}. */
 export interface RawAnswer {
   /** The status code. */
@@ -63,11 +65,11 @@ function unchunk(bytes: Uint8Array): Uint8Array {
 
 /**
  * Sends one request on a new connection to `127.0.0.1:port` and reads the answer (until the
- * server closes, as `Connection: close` asks). Fails after 10 s.
+ * server closes, as `Connection: close` asks). Fails after 10 s (scaled, tests/time_scale.ts).
  */
 export async function rawRequest(port: number, request: RawRequest): Promise<RawAnswer> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const timer = setTimeout(() => conn.close(), 10_000);
+  const timer = setTimeout(() => conn.close(), scaled(10_000));
   try {
     const body = request.body ?? "";
     const lines = [`${request.method ?? "GET"} ${request.path} HTTP/1.1`];

@@ -251,7 +251,7 @@ export function createKubeClient(
         path: `/api/v1/namespaces/${seg(namespace)}/pods/${seg(pod)}/log`,
         query: { follow: "true", container: options.container, sinceTime: options.sinceTime },
         signal: options.signal,
-      }, (res) => endOnError(res.body));
+      }, (res) => res.body ?? new ReadableStream({ start: (ctl) => ctl.close() }));
     },
     close() {
       client?.close();
@@ -335,25 +335,4 @@ function sameLabels(a: KubeJob, b: KubeJob): boolean {
   const la = a.metadata.labels ?? {};
   const lb = b.metadata.labels ?? {};
   return Object.keys(lb).every((k) => la[k] === lb[k]);
-}
-
-/**
- * A log stream that ends, rather than fails, when the connection drops or `signal` aborts:
- * the caller then checks the pod and resumes with `sinceTime` if it still runs.
- */
-function endOnError(body: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> {
-  if (body === null) return new ReadableStream({ start: (ctl) => ctl.close() });
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(ctl) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) ctl.close();
-        else ctl.enqueue(value);
-      } catch {
-        ctl.close();
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
 }

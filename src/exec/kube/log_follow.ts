@@ -7,9 +7,13 @@
  * client does not ask for timestamps to tell them apart. The cost, reading the log again from
  * its start, is paid only when a stream drops. Needs --allow-net.
  *
+ * A stream that fails (a dropped connection) is opened again even when the container has
+ * ended meanwhile: the kubelet keeps an ended container's log, and the lines after the drop
+ * are read from there. A stream that ends cleanly ends the following once the container has
+ * ended (else it is opened again too).
+ *
  * Limits: a kubelet that rotated the container's log (10 MiB by default) serves only the
- * newest file, so a resume after a rotation skips too much; a stream that drops in the last
- * moments of the container (before its status says it ended) loses the lines after the drop.
+ * newest file, so a resume after a rotation skips too much.
  *
  * @module
  */
@@ -71,15 +75,20 @@ export async function followContainerLog(input: FollowLogInput): Promise<FollowL
       signal: input.signal,
     });
     let at = 0;
-    for await (const chunk of stream) {
-      const start = at;
-      at += chunk.length;
-      if (at <= skip) continue;
-      const fresh = start < skip ? chunk.subarray(skip - start) : chunk;
-      received += fresh.length;
-      input.sink(fresh);
+    let dropped = false;
+    try {
+      for await (const chunk of stream) {
+        const start = at;
+        at += chunk.length;
+        if (at <= skip) continue;
+        const fresh = start < skip ? chunk.subarray(skip - start) : chunk;
+        received += fresh.length;
+        input.sink(fresh);
+      }
+    } catch {
+      dropped = true; // the connection failed (or `signal` aborted, checked next)
     }
-    if (input.signal.aborted || !(await input.stillRunning())) {
+    if (input.signal.aborted || (!dropped && !(await input.stillRunning()))) {
       return { bytes: received, resumes, gaveUp: false };
     }
     if (resumes >= maxResumes) return { bytes: received, resumes, gaveUp: true };

@@ -151,8 +151,8 @@ export interface KubeClient {
   listPods(namespace: string, labelSelector: string): Promise<KubePod[]>;
   /**
    * `GET …/pods/{name}/log?follow=true`: the container's output as it is written, ending when
-   * the container ends (or the connection drops: the caller may resume with `sinceTime`).
-   * Aborting `signal` closes the stream.
+   * the container ends. A dropped connection, or aborting `signal`, errors the stream (the
+   * caller may resume with `sinceTime`).
    */
   followLog(
     namespace: string,

@@ -283,6 +283,21 @@ Deno.test("runKubernetesAttempt: a dropped log stream is resumed without losing 
   });
 });
 
+Deno.test("runKubernetesAttempt: a log stream that drops as the container ends loses nothing", async () => {
+  await withCluster(async (fake, client) => {
+    // Ended before the drop is seen (what a slow client meets): its log is read from the
+    // kubelet again, past the bytes that came.
+    fake.dropNextLogAfter(45);
+    const result = await runOnce(
+      task("for i in $(seq 1 30); do echo line-$i; done; sleep 0.3"),
+      { kubernetes: () => Promise.resolve(client) },
+    );
+    assert.equal(result.error, "");
+    const expected = Array.from({ length: 30 }, (_, i) => `line-${i + 1}\n`).join("");
+    assert.equal(result.logs.stdout, expected);
+  });
+});
+
 Deno.test("runKubernetesAttempt: 429 and 500 answers are retried; 401 is a clear error", async () => {
   await withCluster(async (fake, client) => {
     fake.failNext(1, 429, /^POST /);

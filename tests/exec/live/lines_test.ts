@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { newCursor, takeLines } from "../../../src/exec/live/lines.ts";
 import { MAX_LINE_BYTES } from "../../../src/exec/process/mod.ts";
+import { scaled } from "../../time_scale.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -43,5 +44,6 @@ Deno.test("takeLines(): a long line arriving a byte at a time is searched once",
   }
   assert.equal(cursor.scanned, all.length - 1);
   assert.deepEqual(takeLines(all, cursor, false).map((l) => l.length), [20_000]);
-  assert.ok(performance.now() - started < 2000);
+  // 20-40 ms natively; the scanned count above is what proves the single search.
+  assert.ok(performance.now() - started < scaled(2000));
 });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { openStorage, SqliteStorage } from "../../../src/storage/sqlite/mod.ts";
 import { attempt, run, task, tempSqlite } from "../backends.ts";
+import { scaled } from "../../time_scale.ts";
 
 Deno.test("sqlite: data survives close and reopen; parent dir is created", async () => {
   const dir = await Deno.makeTempDir({ prefix: "petit-storage-" });
@@ -104,7 +105,8 @@ Deno.test("sqlite: reads among 100,000 runs are fast", async () => {
       let out = fn();
       for (let i = 1; i < rounds; i++) out = fn();
       const each = (performance.now() - t0) / rounds;
-      assert.ok(each < 5, `${label} took ${each.toFixed(2)} ms`);
+      // Under 1 ms natively with its index; a scan of the 100,000 runs is 50-100 ms.
+      assert.ok(each < scaled(5), `${label} took ${each.toFixed(2)} ms`);
       return out;
     };
     try {
