@@ -31,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { loadJobTexts } from "../src/config/loader/mod.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { SqliteStorage } from "../src/storage/sqlite/mod.ts";
+import { ensureTool, findInPath, type Graph, graph, jobYaml, ninjaFile } from "./graphs.ts";
 import { PT_FLAGS } from "./pt_flags.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -60,86 +61,7 @@ const median = (xs: number[]) => {
 
 // ---- tools ----
 
-function findInPath(name: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
-    try {
-      const path = `${dir}/${name}`;
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** Finds `binary`, installing the Debian package `pkg` with apt-get when it is missing. */
-async function ensureTool(binary: string, pkg: string): Promise<string | null> {
-  const found = findInPath(binary);
-  if (found) return found;
-  console.error(`${binary} not found: apt-get install -y ${pkg}`);
-  try {
-    const out = await new Deno.Command("apt-get", {
-      args: ["install", "-y", pkg],
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      console.error(text.decode(out.stderr).trim().split("\n").slice(-3).join("\n"));
-    }
-  } catch (err) {
-    console.error(`apt-get failed: ${String(err)}`);
-  }
-  return findInPath(binary);
-}
-
 // ---- graphs ----
-
-interface Graph {
-  name: string;
-  /** Task ids in file order with their dependencies. */
-  tasks: { id: string; deps: string[] }[];
-}
-
-function chain(): Graph {
-  return {
-    name: "chain",
-    tasks: Array.from({ length: TASKS }, (_, i) => ({
-      id: `t${i}`,
-      deps: i === 0 ? [] : [`t${i - 1}`],
-    })),
-  };
-}
-
-function fan(): Graph {
-  const middle = Array.from({ length: TASKS - 2 }, (_, i) => `m${i}`);
-  return {
-    name: "fan",
-    tasks: [
-      { id: "root", deps: [] },
-      ...middle.map((id) => ({ id, deps: ["root"] })),
-      { id: "sink", deps: middle },
-    ],
-  };
-}
-
-function jobYaml(g: Graph): string {
-  const lines = [`id: ${g.name}`, "tasks:"];
-  for (const t of g.tasks) {
-    lines.push(`  - id: ${t.id}`, `    command: "true"`);
-    if (t.deps.length) lines.push(`    depends_on: [${t.deps.join(", ")}]`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-function ninjaFile(g: Graph): string {
-  const lines = ["rule t", "  command = true", ""];
-  for (const t of g.tasks) {
-    lines.push(`build ${t.id}: t` + (t.deps.length ? ` || ${t.deps.join(" ")}` : ""));
-  }
-  lines.push(`default ${g.tasks.map((t) => t.id).join(" ")}`, "");
-  return lines.join("\n");
-}
 
 // ---- measuring processes ----
 
@@ -398,7 +320,9 @@ async function main(): Promise<void> {
       startup.push((await measure(null, Deno.execPath(), ptArgs("--version"))).wallMs);
     }
     const results: GraphResult[] = [];
-    for (const g of [chain(), fan()]) results.push(await benchGraph(root, g, gnuTime, ninja));
+    for (const g of [graph("chain", TASKS, "chain"), graph("fan", TASKS, "fan")]) {
+      results.push(await benchGraph(root, g, gnuTime, ninja));
+    }
     const floors: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const f = await spawnFloorMs();

@@ -25,7 +25,7 @@
  *
  * Petit always runs with the flags of deno.json's `pt` / `run` tasks (`pt_flags.ts`), so
  * what is measured is what users run. The harness needs -A to read `/proc/<pid>/status`.
- * Run from another checkout (a copy of this file and `proc_mem.ts` in its `bench/`), it
+ * Run from another checkout (a copy of this file, `proc_mem.ts` and `graphs.ts` in its `bench/`), it
  * measures that checkout: how bench/README.md's "before" figures were taken side by side.
  *
  * Usage: deno run -A bench/issue11.ts [--quick] [--runs N] [--minutes M] [--only 1,2,3,4,5]
@@ -46,6 +46,7 @@ import {
   sleep,
   stop,
 } from "./proc_mem.ts";
+import { ensureTool, type Graph, graph, jobYaml, ninjaFile } from "./graphs.ts";
 import { PT_FLAGS, RUN_FLAGS } from "./pt_flags.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -87,51 +88,6 @@ const verdict = (ok: boolean) => (ok ? "ok" : "**missed**");
 
 // ---- graphs ----
 
-type Shape = "chain" | "fan";
-interface Graph {
-  name: string;
-  tasks: { id: string; deps: string[] }[];
-}
-
-function graph(shape: Shape, n: number): Graph {
-  if (shape === "chain" || n === 1) {
-    return {
-      name: `${shape}${n}`,
-      tasks: Array.from({ length: n }, (_, i) => ({
-        id: `t${i}`,
-        deps: i === 0 ? [] : [`t${i - 1}`],
-      })),
-    };
-  }
-  const middle = Array.from({ length: n - 2 }, (_, i) => `m${i}`);
-  return {
-    name: `${shape}${n}`,
-    tasks: [
-      { id: "root", deps: [] },
-      ...middle.map((id) => ({ id, deps: ["root"] })),
-      { id: "sink", deps: middle },
-    ],
-  };
-}
-
-function jobYaml(g: Graph): string {
-  const lines = [`id: ${g.name}`, "tasks:"];
-  for (const t of g.tasks) {
-    lines.push(`  - id: ${t.id}`, `    command: "true"`);
-    if (t.deps.length) lines.push(`    depends_on: [${t.deps.join(", ")}]`);
-  }
-  return lines.join("\n") + "\n";
-}
-
-function ninjaFile(g: Graph): string {
-  const lines = ["rule t", "  command = true", ""];
-  for (const t of g.tasks) {
-    lines.push(`build ${t.id}: t` + (t.deps.length ? ` || ${t.deps.join(" ")}` : ""));
-  }
-  lines.push(`default ${g.tasks.map((t) => t.id).join(" ")}`, "");
-  return lines.join("\n");
-}
-
 /** Writes the job file of `g` into its own folder under `root`; returns the folder. */
 async function jobDir(root: string, g: Graph): Promise<string> {
   const dir = join(root, `${g.name}-jobs`);
@@ -162,32 +118,6 @@ async function ninja(root: string, bin: string, g: Graph): Promise<Ended> {
   const r = await runToEnd(bin, [`-j${MAX_TASKS}`], { cwd: dir });
   if (r.code !== 0) throw new Error(`ninja ${g.name} exited ${r.code}: ${r.stderr}`);
   return r;
-}
-
-function findInPath(name: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":")) {
-    try {
-      const path = `${dir}/${name}`;
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-/** Finds ninja, installing Debian's `ninja-build` with apt-get when it is missing. */
-async function findNinja(): Promise<string | null> {
-  const found = findInPath("ninja");
-  if (found) return found;
-  console.error("ninja not found: apt-get install -y ninja-build");
-  await new Deno.Command("apt-get", {
-    args: ["install", "-y", "ninja-build"],
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-    stdout: "null",
-    stderr: "null",
-  }).output().catch(() => null);
-  return findInPath("ninja");
 }
 
 // ---- rows ----
@@ -472,7 +402,7 @@ function missedFires(db: string): { gaps: number; skipped: number; runs: number 
 async function main(): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "petit-issue11-" });
   try {
-    const bin = ONLY.has("3") ? await findNinja() : null;
+    const bin = ONLY.has("3") ? await ensureTool("ninja", "ninja-build") : null;
     // Warm Deno's module cache so that no timed run pays for it.
     await trigger(root, graph("chain", 1));
     if (ONLY.has("1")) await idleRow(root);
