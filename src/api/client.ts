@@ -28,6 +28,21 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "./deps.ts";
  */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** The variable that sets the clients' per-request timeout, in seconds (a slow board, a far API). */
+const TIMEOUT_ENV = "PETIT_API_TIMEOUT";
+
+/** `PETIT_API_TIMEOUT` in ms; the default when unset. A value that is not a positive number is an
+ * {@link ApiUrlError}: the request could not be set up as asked. */
+function timeoutFromEnv(): number {
+  const text = Deno.env.get(TIMEOUT_ENV)?.trim();
+  if (!text) return DEFAULT_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ApiUrlError(`${TIMEOUT_ENV} must be a number of seconds > 0, got "${text}"`);
+  }
+  return Math.round(seconds * 1000);
+}
+
 /** The URL of an API served with the default address and port, as an example in messages. */
 const EXAMPLE_URL = `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`;
 
@@ -56,7 +71,7 @@ export class ApiUnreachableError extends Error {
   }
 }
 
-/** The base URL given is not an http(s) URL. */
+/** The base URL given is not an http(s) URL, or a client setting (`PETIT_API_TIMEOUT`) is not usable. */
 export class ApiUrlError extends Error {
   /** Builds the error. */
   constructor(message: string) {
@@ -90,9 +105,8 @@ export interface ApiClientOptions {
   /** Bearer token; default `PETIT_API_TOKEN` from the environment. */
   token?: string | null;
   /**
-   * Per-request timeout in ms.
-   *
-   * @default {DEFAULT_TIMEOUT_MS}
+   * Per-request timeout in ms; default `PETIT_API_TIMEOUT` (seconds) from the environment,
+   * else {@link DEFAULT_TIMEOUT_MS}.
    */
   timeoutMs?: number;
   /**
@@ -130,7 +144,7 @@ export class ApiClient {
     this.#token = options.token !== undefined
       ? options.token
       : Deno.env.get("PETIT_API_TOKEN") || null;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = options.timeoutMs ?? timeoutFromEnv();
     const caFile = options.caCertFile !== undefined
       ? options.caCertFile
       : Deno.env.get("PETIT_CA_CERT") || null;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { startHarness } from "./helpers.ts";
+import { scaled } from "../time_scale.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -15,6 +16,8 @@ async function pt(
       HOME: Deno.env.get("HOME") ?? "/tmp",
       DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
       NO_COLOR: "1",
+      // A loaded emulated machine answers slower than the client's 10 s default allows.
+      PETIT_API_TIMEOUT: String(scaled(10)),
       ...env,
     },
     stdin: "null",
@@ -43,7 +46,7 @@ Deno.test("pt trigger --remote: accepted, waited, refused, unknown, unreachable"
     assert.equal(noWait.code, 0, noWait.stderr);
 
     const refused = await pt(["trigger", h.dir, "dependent", "--remote", h.url]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /^refused: .*upstream/m);
     const forced = await pt([
       "trigger",
@@ -57,12 +60,21 @@ Deno.test("pt trigger --remote: accepted, waited, refused, unknown, unreachable"
     assert.equal(forced.code, 0, forced.stderr);
 
     const unknown = await pt(["trigger", h.dir, "nope", "--remote", h.url]);
-    assert.equal(unknown.code, 2);
+    assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /unknown job id "nope"/);
 
     const badUrl = await pt(["trigger", h.dir, "quick", "--remote", "not a url"]);
-    assert.equal(badUrl.code, 2);
+    assert.equal(badUrl.code, 2, badUrl.stderr);
     assert.match(badUrl.stderr, /not a URL/);
+
+    const badTimeout = await pt(["trigger", h.dir, "quick", "--remote", h.url], {
+      PETIT_API_TIMEOUT: "soon",
+    });
+    assert.equal(badTimeout.code, 2, badTimeout.stderr);
+    assert.match(
+      badTimeout.stderr,
+      /^error: PETIT_API_TIMEOUT must be a number of seconds > 0, got "soon"$/m,
+    );
   } finally {
     await h.close();
   }

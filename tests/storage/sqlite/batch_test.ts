@@ -17,6 +17,7 @@ import { SqliteStorage } from "../../../src/storage/sqlite/mod.ts";
 import type { WriteHealth } from "../../../src/storage/types.ts";
 import { attempt, run, sleep, task, tempSqlite } from "../backends.ts";
 import { FullDb } from "../full_db.ts";
+import { scaled } from "../../time_scale.ts";
 
 const url = (rel: string) => new URL(rel, import.meta.url);
 
@@ -230,6 +231,23 @@ function writeUntilFull(db: FullDb, storage: SqliteStorage, prefix: string): str
   throw new Error("the capped database never filled up");
 }
 
+/**
+ * Flushes until the kept writes commit. A replay waits 500 ms after the previous one, or 20
+ * times its duration when longer (an emulated machine's): poll rather than guess that time.
+ */
+async function flushOnceSpaceIsBack(storage: SqliteStorage): Promise<void> {
+  const deadline = Date.now() + scaled(10_000);
+  for (;;) {
+    await sleep(100);
+    try {
+      storage.flush();
+      return;
+    } catch (err) {
+      if (!(err instanceof WritesNotCommittedError) || Date.now() > deadline) throw err;
+    }
+  }
+}
+
 Deno.test("sqlite: writes a full database refuses are kept, then committed once space is back", async () => {
   const dir = await Deno.makeTempDir({ prefix: "petit-full-" });
   const db = new FullDb(`${dir}/petit.db`);
@@ -252,8 +270,7 @@ Deno.test("sqlite: writes a full database refuses are kept, then committed once 
     assert.deepEqual(health.map((h) => h.state), ["failing"], "still told once");
 
     db.free();
-    await sleep(600);
-    storage.flush();
+    await flushOnceSpaceIsBack(storage);
     assert.equal(storage.getRun(last)?.status, "completed");
     assert.equal(storage.listTaskRuns(last)[0].status, "completed");
     assert.equal(storage.listAttempts(last)[0].stdout.length, 300);
@@ -284,7 +301,7 @@ Deno.test("sqlite: a full database is retried by itself, and a kept claim anothe
     b.flush();
     db.free();
     // Nobody flushes `a`: its retry timer replays the kept writes.
-    for (let i = 0; i < 200 && health.length < 2; i++) await sleep(50);
+    for (let i = 0; i < scaled(200) && health.length < 2; i++) await sleep(50);
     assert.deepEqual(health.map((h) => h.state), ["failing", "recovered"]);
     const recovered = health[1] as Extract<WriteHealth, { state: "recovered" }>;
     assert.ok(recovered.dropped >= 1, "the taken slot's writes no longer applied");
