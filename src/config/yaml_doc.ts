@@ -64,8 +64,12 @@ export interface Position {
   readonly col: number;
 }
 
-/** A YAML file parsed to plain data, with node lookups by path. */
-export class YamlFile {
+/**
+ * A job file as the checks read it: its data, and where things are written. Two readers give
+ * it: {@link YamlDocument} (positions) and `FastYamlFile` (`yaml_fast.ts`: data only).
+ */
+export interface YamlFile {
+  /** The path as shown in messages. */
   readonly file: string;
   /** The document as plain JS data (undefined when the file is empty). */
   readonly data: unknown;
@@ -73,6 +77,24 @@ export class YamlFile {
    * Syntax errors, and alias or nesting errors (`yaml_aliases.ts`); when non-empty, `data`
    * is undefined.
    */
+  readonly syntaxErrors: readonly ConfigError[];
+  /** Where the value at `path` starts; falls back to the nearest existing ancestor. */
+  valueAt(path: readonly PropertyKey[]): Position;
+  /** Where the key of the entry at `path` starts (for unknown-key errors). */
+  keyAt(path: readonly PropertyKey[]): Position;
+  /** Whether a value exists at `path`. */
+  has(path: readonly PropertyKey[]): boolean;
+  /**
+   * Position of character `offset` inside the string scalar at `path`, when the scalar is
+   * on one line (plain or quoted); otherwise the scalar's start.
+   */
+  insideString(path: readonly PropertyKey[], offset: number): Position;
+}
+
+/** A YAML file parsed by `npm:yaml` to plain data, with node lookups by path. */
+export class YamlDocument implements YamlFile {
+  readonly file: string;
+  readonly data: unknown;
   readonly syntaxErrors: ConfigError[];
   readonly #root: Node | null;
   /** Offsets where lines start. */

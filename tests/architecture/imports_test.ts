@@ -211,7 +211,7 @@ function runtimeSpecifiers(source: string): string[] {
 }
 
 /** The packages the long-lived `pt run` process must not load (issue 11, bench/README.md). */
-const KEPT_OUT_OF_PT_RUN = ["zod", "yaml", "commander", "smol-toml"];
+const KEPT_OUT_OF_PT_RUN = ["zod", "yaml", "js-yaml", "commander", "smol-toml"];
 
 Deno.test("runtimeSpecifiers: static value imports only, not type-only or dynamic ones", () => {
   const source = [

@@ -8,6 +8,8 @@
  * - nothing throws, and no file fails for an unforeseen reason ("cannot check this file");
  * - every error reads `file:line:col: message`, on one line, inside the file;
  * - the data is what `npm:yaml`'s toJS gives (the loader resolves aliases itself);
+ * - the fast read (js-yaml, no positions) gives the data of the read with positions, and a
+ *   load that reads fast first ends exactly as one that reads every file with positions;
  * - a big folder (parse workers) gives the same errors as the files one by one.
  *
  * Each run takes a new seed and prints it on failure; replay with `PETIT_FUZZ_SEED=<seed>`
@@ -21,10 +23,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isCollection, isMap, isScalar, parseDocument, visit } from "yaml";
 import { type ConfigError, formatConfigError } from "../../src/config/errors.ts";
-import { analyzeRead } from "../../src/config/loader/analysis.ts";
+import { analyzeJobFile, analyzeRead } from "../../src/config/loader/analysis.ts";
 import { combine, listJobFiles, loadJobsDir } from "../../src/config/loader/mod.ts";
 import { decodeJobText } from "../../src/config/read_job_file.ts";
-import { YamlFile } from "../../src/config/yaml_doc.ts";
+import { YamlDocument } from "../../src/config/yaml_doc.ts";
+import { FastYamlFile } from "../../src/config/yaml_fast.ts";
 import { scaled } from "../time_scale.ts";
 
 const SEED = Number(Deno.env.get("PETIT_FUZZ_SEED") ?? Math.floor(Math.random() * 2 ** 32));
@@ -302,6 +305,7 @@ Deno.test(`loader fuzz: ${CASES} mutated job files never crash; every error is p
     const started = performance.now();
     const next = random(SEED);
     const base = await corpus();
+    let fastReads = 0;
     for (let n = 0; n < CASES; n++) {
       // One mutated file, or two checked together (ids, dependencies across files).
       const count = next() < 0.2 ? 2 : 1;
@@ -315,8 +319,20 @@ Deno.test(`loader fuzz: ${CASES} mutated job files never crash; every error is p
       let errors: readonly ConfigError[];
       try {
         const analyzed = files.map((f) => analyzeRead(f.file, decodeJobText(f.file, f.bytes)));
-        errors = combine(analyzed).errors;
+        const result = combine(analyzed);
+        errors = result.errors;
+        const placed = combine(files.map((f) => {
+          const read = decodeJobText(f.file, f.bytes);
+          return read.text === undefined
+            ? analyzeRead(f.file, read)
+            : analyzeJobFile(f.file, read.text, "positions");
+        }));
+        assert.deepEqual(result, placed, "read fast first, or with positions: one outcome");
       } catch (err) {
+        if (err instanceof assert.AssertionError) {
+          err.message += `\ncase ${n}:\n${[...texts.values()].join("\n---\n").slice(0, 4000)}`;
+          throw err;
+        }
         assert.fail(
           `case ${n} threw ${(err as Error).stack}\n--- input ---\n${
             [...texts.values()].join("\n--- next file ---\n").slice(0, 4000)
@@ -333,7 +349,21 @@ Deno.test(`loader fuzz: ${CASES} mutated job files never crash; every error is p
       for (const f of files) {
         const read = decodeJobText(f.file, f.bytes);
         if (read.text === undefined) continue;
-        const ours = new YamlFile(f.file, read.text);
+        const ours = new YamlDocument(f.file, read.text);
+        const fast = FastYamlFile.read(f.file, read.text);
+        if (fast) {
+          assert.deepEqual(
+            ours.syntaxErrors,
+            [],
+            `case ${n}: js-yaml reads\n${read.text.slice(0, 2000)}`,
+          );
+          assert.deepEqual(
+            fast.data,
+            ours.data,
+            `case ${n}: fast data of\n${read.text.slice(0, 2000)}`,
+          );
+          fastReads++;
+        }
         const theirs = ours.syntaxErrors.length === 0 ? theirData(read.text) : undefined;
         if (theirs) {
           assert.deepEqual(
@@ -344,6 +374,8 @@ Deno.test(`loader fuzz: ${CASES} mutated job files never crash; every error is p
         }
       }
     }
+    // The fast read is tried, not skipped: most mutations leave a file it reads.
+    assert.ok(fastReads > CASES / 20, `${fastReads} fast reads in ${CASES} cases`);
     const ms = performance.now() - started;
     // The bound of a default run (400 cases) is 20 s; a longer run gets more.
     assert.ok(ms < scaled(50 * Math.max(CASES, 400)), `${CASES} cases took ${ms.toFixed(0)} ms`);

@@ -1,5 +1,5 @@
 /**
- * Tests of yaml_aliases.ts, through YamlFile: alias mistakes and alias bombs are positioned
+ * Tests of yaml_aliases.ts, through YamlDocument: alias mistakes and alias bombs are positioned
  * errors of the file (never exceptions), expansion is bounded, deep nesting is refused
  * before it can overflow the stack, and the data is what `npm:yaml`'s toJS gives.
  *
@@ -14,7 +14,7 @@ import {
   MAX_ALIAS_VALUES,
   MAX_DEPTH,
 } from "../../src/config/yaml_aliases.ts";
-import { YamlFile } from "../../src/config/yaml_doc.ts";
+import { YamlDocument } from "../../src/config/yaml_doc.ts";
 import { scaled } from "../time_scale.ts";
 
 /** A YAML text from lines (easier to count lines and columns in). */
@@ -24,7 +24,7 @@ function yaml(...lines: string[]): string {
 
 /** The errors of a text as `line:col: message`. */
 function errors(text: string): string[] {
-  return new YamlFile("f.yaml", text).syntaxErrors.map((e) =>
+  return new YamlDocument("f.yaml", text).syntaxErrors.map((e) =>
     formatConfigError(e).replace(/^f\.yaml:/, "")
   );
 }
@@ -41,7 +41,7 @@ function aliasBomb(levels: number, width = 9): string {
 Deno.test("yamlDoc: an alias without an anchor is an error at the alias, not an exception", () => {
   const text = yaml("id: a", "name: *nope", "tasks:", "  - id: t", "    command: echo");
   assert.deepEqual(errors(text), ["2:7: YAML alias *nope has no anchor &nope before it"]);
-  assert.equal(new YamlFile("f.yaml", text).data, undefined);
+  assert.equal(new YamlDocument("f.yaml", text).data, undefined);
 });
 
 Deno.test("yamlDoc: an alias before its anchor is unresolved too; every such alias is listed", () => {
@@ -54,7 +54,7 @@ Deno.test("yamlDoc: an alias before its anchor is unresolved too; every such ali
 Deno.test("yamlDoc: an alias bomb is one error at the alias that tips it, found at once", () => {
   // 9^9 = 387 million strings once expanded.
   const start = performance.now();
-  const doc = new YamlFile("f.yaml", aliasBomb(10));
+  const doc = new YamlDocument("f.yaml", aliasBomb(10));
   const ms = performance.now() - start;
   assert.equal(doc.data, undefined);
   assert.equal(doc.syntaxErrors.length, 1, JSON.stringify(doc.syntaxErrors));
@@ -81,7 +81,7 @@ Deno.test("yamlDoc: one anchor used by 20,000 tasks is fine (the parser's own co
     lines.push(`  - id: t${i}`, "    command: echo", "    environment: *env");
   }
   const start = performance.now();
-  const doc = new YamlFile("f.yaml", yaml(...lines));
+  const doc = new YamlDocument("f.yaml", yaml(...lines));
   const ms = performance.now() - start;
   assert.deepEqual(doc.syntaxErrors, []);
   const data = doc.data as { tasks: { environment: unknown }[] };
@@ -156,12 +156,12 @@ Deno.test("yamlDoc: data is what npm:yaml's toJS gives (aliases, keys, scalars, 
     "",
   ];
   for (const text of texts) {
-    const ours = new YamlFile("f.yaml", text);
+    const ours = new YamlDocument("f.yaml", text);
     assert.deepEqual(ours.syntaxErrors, [], text);
     const theirs = parseDocument(text).toJS({ maxAliasCount: -1 });
     assert.deepEqual(ours.data ?? null, theirs ?? null, text);
   }
-  const proto = new YamlFile("f.yaml", texts[2]).data as Record<string, unknown>;
+  const proto = new YamlDocument("f.yaml", texts[2]).data as Record<string, unknown>;
   assert.equal(Object.getPrototypeOf(proto), Object.prototype, "__proto__ is a plain key");
   assert.deepEqual(Object.keys(proto), ["__proto__", "constructor"]);
 });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import process from "node:process";
-import { YamlFile } from "../../src/config/yaml_doc.ts";
+import { YamlDocument } from "../../src/config/yaml_doc.ts";
 
 /** A YAML text from lines (easier to count lines and columns in). */
 function yaml(...lines: string[]): string {
@@ -26,7 +26,7 @@ const JOB = yaml(
 );
 
 Deno.test("yamlDoc: data is the document as plain values; file is kept as given", () => {
-  const doc = new YamlFile("jobs/backup.yaml", JOB);
+  const doc = new YamlDocument("jobs/backup.yaml", JOB);
   assert.equal(doc.file, "jobs/backup.yaml");
   assert.deepEqual(doc.syntaxErrors, []);
   assert.deepEqual(doc.data, {
@@ -39,13 +39,13 @@ Deno.test("yamlDoc: data is the document as plain values; file is kept as given"
 });
 
 Deno.test("yamlDoc: anchors and aliases resolve to their values", () => {
-  const doc = new YamlFile("f.yaml", yaml("base: &env {A: 1}", "copy: *env"));
+  const doc = new YamlDocument("f.yaml", yaml("base: &env {A: 1}", "copy: *env"));
   assert.deepEqual(doc.data, { base: { A: 1 }, copy: { A: 1 } });
 });
 
 Deno.test("yamlDoc: an empty or comment-only file has no data, no errors, positions at 1:1", () => {
   for (const text of ["", "# only a comment\n", "\n\n"]) {
-    const doc = new YamlFile("f.yaml", text);
+    const doc = new YamlDocument("f.yaml", text);
     assert.equal(doc.data, undefined, JSON.stringify(text));
     assert.deepEqual(doc.syntaxErrors, []);
     assert.deepEqual(doc.valueAt(["id"]), { line: 1, col: 1 });
@@ -54,7 +54,7 @@ Deno.test("yamlDoc: an empty or comment-only file has no data, no errors, positi
 });
 
 Deno.test("yamlDoc: a syntax error is positioned, says so and keeps its first line only", () => {
-  const doc = new YamlFile("f.yaml", yaml("id: a", "tasks: [x"));
+  const doc = new YamlDocument("f.yaml", yaml("id: a", "tasks: [x"));
   assert.equal(doc.data, undefined, "data is not given when the file has syntax errors");
   assert.equal(doc.syntaxErrors.length, 1);
   const [error] = doc.syntaxErrors;
@@ -70,7 +70,7 @@ Deno.test("yamlDoc: a syntax error is positioned, says so and keeps its first li
 });
 
 Deno.test("yamlDoc: every syntax error of the file is listed, in order", () => {
-  const doc = new YamlFile("f.yaml", yaml("id: a", "   bad: : x"));
+  const doc = new YamlDocument("f.yaml", yaml("id: a", "   bad: : x"));
   assert.ok(doc.syntaxErrors.length >= 2, JSON.stringify(doc.syntaxErrors));
   assert.ok(doc.syntaxErrors.every((e) => e.message.startsWith("YAML syntax error: ")));
   const positions = doc.syntaxErrors.map((e) => [e.line, e.col]);
@@ -79,7 +79,7 @@ Deno.test("yamlDoc: every syntax error of the file is listed, in order", () => {
 });
 
 Deno.test("yamlDoc: a second document after --- is an error at its start", () => {
-  const doc = new YamlFile("f.yaml", yaml("id: a", "---", "id: b"));
+  const doc = new YamlDocument("f.yaml", yaml("id: a", "---", "id: b"));
   assert.deepEqual(doc.syntaxErrors, [{
     file: "f.yaml",
     line: 2,
@@ -90,7 +90,7 @@ Deno.test("yamlDoc: a second document after --- is an error at its start", () =>
 });
 
 Deno.test("yamlDoc: valueAt() points at the value of a key, a nested key and a list item", () => {
-  const doc = new YamlFile("f.yaml", JOB);
+  const doc = new YamlDocument("f.yaml", JOB);
   assert.deepEqual(doc.valueAt(["id"]), { line: 1, col: 5 });
   assert.deepEqual(doc.valueAt(["tasks"]), { line: 3, col: 3 });
   assert.deepEqual(doc.valueAt(["tasks", 1]), { line: 5, col: 5 });
@@ -100,7 +100,7 @@ Deno.test("yamlDoc: valueAt() points at the value of a key, a nested key and a l
 });
 
 Deno.test("yamlDoc: keyAt() points at the key; a list item has none, so at the item", () => {
-  const doc = new YamlFile("f.yaml", JOB);
+  const doc = new YamlDocument("f.yaml", JOB);
   assert.deepEqual(doc.keyAt(["id"]), { line: 1, col: 1 });
   assert.deepEqual(doc.keyAt(["tasks"]), { line: 2, col: 1 });
   assert.deepEqual(doc.keyAt(["tasks", 0, "command"]), { line: 4, col: 5 });
@@ -109,14 +109,14 @@ Deno.test("yamlDoc: keyAt() points at the key; a list item has none, so at the i
 });
 
 Deno.test("yamlDoc: the empty path is the whole document, at its start", () => {
-  const doc = new YamlFile("f.yaml", yaml("# leading comment", "id: a"));
+  const doc = new YamlDocument("f.yaml", yaml("# leading comment", "id: a"));
   assert.deepEqual(doc.valueAt([]), { line: 2, col: 1 });
   assert.deepEqual(doc.keyAt([]), { line: 2, col: 1 });
   assert.equal(doc.has([]), true);
 });
 
 Deno.test("yamlDoc: a path that is not there falls back to the nearest existing ancestor", () => {
-  const doc = new YamlFile("f.yaml", JOB);
+  const doc = new YamlDocument("f.yaml", JOB);
   // A missing key in the second task: the task's map.
   assert.deepEqual(doc.valueAt(["tasks", 1, "timeout"]), { line: 5, col: 5 });
   assert.deepEqual(doc.keyAt(["tasks", 1, "timeout"]), { line: 5, col: 5 });
@@ -129,14 +129,14 @@ Deno.test("yamlDoc: a path that is not there falls back to the nearest existing 
 });
 
 Deno.test("yamlDoc: a key written without a value: positions point at the key, has() is true", () => {
-  const doc = new YamlFile("f.yaml", JOB);
+  const doc = new YamlDocument("f.yaml", JOB);
   assert.deepEqual(doc.valueAt(["tasks", 1, "args"]), { line: 7, col: 10 });
   assert.deepEqual(doc.keyAt(["tasks", 1, "args"]), { line: 7, col: 5 });
   assert.equal(doc.has(["tasks", 1, "args"]), true);
 });
 
 Deno.test("yamlDoc: has() is true only for paths that exist", () => {
-  const doc = new YamlFile("f.yaml", JOB);
+  const doc = new YamlDocument("f.yaml", JOB);
   assert.equal(doc.has(["id"]), true);
   assert.equal(doc.has(["tasks", 0, "command"]), true);
   assert.equal(doc.has(["tasks", 1, "depends_on", 1]), true);
@@ -147,7 +147,7 @@ Deno.test("yamlDoc: has() is true only for paths that exist", () => {
 });
 
 Deno.test("yamlDoc: insideString() finds a character inside a one-line plain or quoted string", () => {
-  const doc = new YamlFile(
+  const doc = new YamlDocument(
     "f.yaml",
     yaml(
       "plain: run {{ x }}", //   value at col 8
@@ -163,7 +163,7 @@ Deno.test("yamlDoc: insideString() finds a character inside a one-line plain or 
 });
 
 Deno.test("yamlDoc: insideString() in a nested path (a list item of a task)", () => {
-  const doc = new YamlFile(
+  const doc = new YamlDocument(
     "f.yaml",
     yaml("tasks:", "  - id: t", "    args: ['-v', '{{ config.level }}']"),
   );
@@ -171,7 +171,7 @@ Deno.test("yamlDoc: insideString() in a nested path (a list item of a task)", ()
 });
 
 Deno.test("yamlDoc: insideString() falls back to valueAt() for block strings, lists, missing paths", () => {
-  const doc = new YamlFile(
+  const doc = new YamlDocument(
     "f.yaml",
     yaml("block: |", "  run {{ x }}", "list: [a, b]"),
   );
@@ -182,14 +182,14 @@ Deno.test("yamlDoc: insideString() falls back to valueAt() for block strings, li
 });
 
 Deno.test("yamlDoc: CRLF line endings count one line each", () => {
-  const doc = new YamlFile("f.yaml", "id: a\r\ntasks: b\r\n");
+  const doc = new YamlDocument("f.yaml", "id: a\r\ntasks: b\r\n");
   assert.deepEqual(doc.data, { id: "a", tasks: "b" });
   assert.deepEqual(doc.valueAt(["tasks"]), { line: 2, col: 8 });
 });
 
 Deno.test("yamlDoc: process.env is the real environment again after parsing", () => {
   const before = process.env;
-  new YamlFile("f.yaml", JOB);
-  new YamlFile("f.yaml", yaml("id: a", "tasks: [x"));
+  new YamlDocument("f.yaml", JOB);
+  new YamlDocument("f.yaml", yaml("id: a", "tasks: [x"));
   assert.equal(process.env, before);
 });

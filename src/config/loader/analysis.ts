@@ -10,7 +10,8 @@
 import type { ConfigError } from "../errors.ts";
 import type { JobText } from "../read_job_file.ts";
 import { type JobFile, JobSchema } from "../schema.ts";
-import { type Position, YamlFile } from "../yaml_doc.ts";
+import { type Position, YamlDocument, type YamlFile } from "../yaml_doc.ts";
+import { FastYamlFile } from "../yaml_fast.ts";
 import { FileErrors, type Omitted } from "./error_list.ts";
 import { collectHostRefs, type HostRef } from "./host_rules.ts";
 import { flattenIssues, reportIssue } from "./issues.ts";
@@ -52,12 +53,34 @@ export interface AnalyzedFile {
   jobTasks: JobTaskRef[];
   /** The `host:` values of the job and its tasks, checked against the config file's hosts. */
   hostRefs: HostRef[];
+  /**
+   * The file's text when it was read without positions (every position above is line 0):
+   * if the checks across files find a problem, the load analyzes it again with positions
+   * (`load.ts`). Null when the positions are known.
+   */
+  unplacedText: string | null;
 }
 
-/** Checks one file on its own (everything but the rules across files). Never throws. */
-export function analyzeJobFile(file: string, text: string): AnalyzedFile {
+/** How to read a file: fast first (no positions, `yaml_fast.ts`), or with positions only. */
+export type ReadMode = "fast-first" | "positions";
+
+/**
+ * Checks one file on its own (everything but the rules across files). Never throws. A file
+ * that js-yaml reads and that has no problem of its own is checked once, without positions;
+ * any other is read with positions, which its errors carry.
+ */
+export function analyzeJobFile(
+  file: string,
+  text: string,
+  mode: ReadMode = "fast-first",
+): AnalyzedFile {
   try {
-    return analyze(file, text);
+    const fast = mode === "fast-first" ? FastYamlFile.read(file, text) : null;
+    if (fast) {
+      const result = analyze(fast);
+      if (result.errors.length === 0) return { ...result, unplacedText: text };
+    }
+    return analyze(new YamlDocument(file, text));
   } catch (err) {
     // A bug in a check, or a file no check foresaw: this file fails, the others load.
     const message = err instanceof Error ? err.message : String(err);
@@ -70,8 +93,8 @@ export function analyzeJobFile(file: string, text: string): AnalyzedFile {
   }
 }
 
-function analyze(file: string, text: string): AnalyzedFile {
-  const yaml = new YamlFile(file, text);
+function analyze(yaml: YamlFile): AnalyzedFile {
+  const file = yaml.file;
   const errors = new FileErrors(file);
   for (const e of yaml.syntaxErrors) errors.add(e, e.message);
   const at = errors.add.bind(errors);
@@ -88,6 +111,7 @@ function analyze(file: string, text: string): AnalyzedFile {
     params: [],
     jobTasks: [],
     hostRefs: [],
+    unplacedText: null,
   };
   const finish = () => {
     ({ errors: result.errors, omitted: result.omitted } = errors.list());
@@ -149,6 +173,7 @@ function failed(file: string, error: ConfigError): AnalyzedFile {
     params: [],
     jobTasks: [],
     hostRefs: [],
+    unplacedText: null,
   };
 }
 

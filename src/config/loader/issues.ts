@@ -86,7 +86,8 @@ export function reportIssue(yaml: YamlFile, issue: Issue, at: ReportAt): void {
       for (const key of issue.keys) {
         at(yaml.keyAt([...path, key]), () => {
           const hint = nearest(key, keysAt(path));
-          return `unknown key "${key}"${where ? ` in ${where}` : ""}` +
+          // Quoted as JSON: a key may hold a line break, and an error is one line.
+          return `unknown key ${JSON.stringify(key)}${where ? ` in ${where}` : ""}` +
             (hint ? ` (did you mean "${hint}"?)` : "");
         });
       }

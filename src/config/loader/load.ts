@@ -41,7 +41,18 @@ export function combine(analyzed: AnalyzedFile[], hosts: HostTable = {}): LoadRe
 
 /** The checks across files, each file's final error list, and the jobs without schedules. */
 export function settle(analyzed: AnalyzedFile[], hosts: HostTable = {}): SettledFile[] {
+  const own = analyzed.map((f) => f.errors.length);
   crossCheck(analyzed, hosts);
+  const found = analyzed.some((f, i) => f.errors.length > own[i]);
+  if (found && analyzed.some((f) => f.unplacedText !== null)) {
+    // A problem across files: its messages need the positions the fast read has not kept.
+    analyzed = analyzed.map((f, i) =>
+      f.unplacedText !== null
+        ? analyzeJobFile(f.file, f.unplacedText, "positions")
+        : { ...f, errors: f.errors.slice(0, own[i]) }
+    );
+    crossCheck(analyzed, hosts);
+  }
   return analyzed.map((p) => {
     const valid = p.errors.length === 0 && p.data !== null;
     return {
