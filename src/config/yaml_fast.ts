@@ -24,12 +24,13 @@ import type { Position, YamlFile } from "./yaml_doc.ts";
  * directive (`%YAML`), a second document (`---`, `...`), or a key that is a list or a map
  * (`? key`, `[a]: x`, `{[a]}`: js-yaml joins it as text, the loader writes JSON), and a
  * carriage return (npm:yaml keeps a `\r` of a CRLF line ending in some plain scalars), or a tab
- * in an indentation, a comment right after a quote or a line of 1,000 characters or more
- * (npm:yaml refuses them, or an implicit key that long, js-yaml not always). Shell text such as `a && b` in a
+ * in an indentation, a comment right after a quote, or what could be an implicit key of over
+ * 1,000 characters (a line that long before its first `: `, or that long a run without a
+ * flow indicator): npm:yaml refuses them, js-yaml not always. Shell text such as `a && b` in a
  * plain scalar matches too, and only costs that file the slower read.
  */
 const NEEDS_FULL_PARSER =
-  /(?:^|[\s[{,])(?:[&!]|\?(?:\s|$))|[\]}]\s*:(?:\s|$)|[{,]\s*\[|<<|\r|^ *\t|["']#|[^\n]{1000}|^%|^(?:---|\.\.\.)(?:\s|$)/m;
+  /(?:^|[\s[{,])(?:[&!]|\?(?:\s|$))|[\]}]\s*:(?:\s|$)|[{,]\s*\[|<<|\r|^ *\t|["']#|^(?:[^:\n]|:\S){500}|[^\n,[\]{}]{1000}|^%|^(?:---|\.\.\.)(?:\s|$)/m;
 
 /**
  * Keys that the loader writes differently from js-yaml: a null key (`~:`, `null:`) is "" there
