@@ -12,7 +12,7 @@
 import type { Command } from "commander";
 import { DatabaseSync } from "node:sqlite";
 import { dirname, resolve } from "node:path";
-import { SETSID } from "../../exec/process/groups.ts";
+import { groupLeaderProgram, SETSID } from "../../exec/process/groups.ts";
 import { VERSION } from "../../version.ts";
 import { ExitCode } from "../output.ts";
 import { DB_HELP, dbPath } from "../store.ts";
@@ -105,13 +105,19 @@ export async function runChecks(db: string | undefined): Promise<CheckResult[]> 
     if (!out.success || text !== String(Deno.pid)) throw new Error(`ps -p ${Deno.pid} failed`);
     return "works (process identity and recovery)";
   });
-  await check("setsid", ["read", "run"], async () => {
-    if (SETSID === null) {
-      throw new Error("not found in /usr/bin or /bin (install util-linux; spawns are slower)");
+  await check("setsid", ["read", "write", "run"], async () => {
+    const leader = groupLeaderProgram();
+    if (leader === null) {
+      throw new Error(
+        "no way to start a task in its own process group: Petit's stub could not run from " +
+          "the temporary folder (noexec?) and util-linux setsid is missing (spawns are slower)",
+      );
     }
-    const out = await new Deno.Command(SETSID, { args: ["true"] }).output();
-    if (!out.success) throw new Error(`${SETSID} true exited ${out.code}`);
-    return `${SETSID} (a process group per task)`;
+    const out = await new Deno.Command(leader, { args: ["/bin/sh", "-c", "exit 0"] }).output();
+    if (!out.success) throw new Error(`${leader} /bin/sh -c "exit 0" exited ${out.code}`);
+    return leader === SETSID
+      ? `${SETSID} (a process group per task; Petit's faster stub could not run here)`
+      : `Petit's stub, ${leader} (a process group per task)`;
   });
   await check("time zones", [], () => {
     const hour = (iso: string) =>

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { installSetsidStub } from "./setsid_stub.ts";
 import { delay } from "../../core/delay.ts";
 import { isProcDenied, noteProcError, readProc, statFields } from "./proc.ts";
 
@@ -36,8 +37,9 @@ const GONE_POLL_MAX_MS = 100;
  * whole Deno process before exec, which blocks the event loop for ~4–7 ms per spawn (the
  * page tables of a V8 process are large); starting the program through util-linux's
  * `setsid` uses the fast posix_spawn path instead and costs one small extra exec
- * (measured: 4.0 vs 2.6 ms per `true` with 4 in parallel). `detached` stays the fallback
- * where no `setsid` binary exists.
+ * (measured: 4.0 vs 2.6 ms per `true` with 4 in parallel). Petit's own static stub
+ * (`setsid_stub.ts`, {@link groupLeaderProgram}) saves that exec's dynamic start-up too; this
+ * `setsid` is its fallback, and `detached` the last resort where neither can run.
  */
 export const SETSID: string | null = (() => {
   for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
@@ -49,6 +51,41 @@ export const SETSID: string | null = (() => {
   }
   return null;
 })();
+
+/** Set to `0` to start tasks through util-linux's `setsid` instead of Petit's stub. */
+const STUB_ENV = "PETIT_SETSID_STUB";
+
+let leaderProgram: string | null | undefined;
+
+/**
+ * The program that starts a task as the leader of a new session and group: Petit's static
+ * stub (`setsid_stub.ts`, written on the first call; it saves a dynamic exec per task), else
+ * util-linux's {@link SETSID}; null when there is neither (`detached` is used then).
+ */
+export function groupLeaderProgram(): string | null {
+  if (leaderProgram === undefined) {
+    leaderProgram = Deno.env.get(STUB_ENV) === "0" ? SETSID : installSetsidStub() ?? SETSID;
+  }
+  return leaderProgram;
+}
+
+/**
+ * Called when a spawn through the stub found it gone (a temporary-folder cleaner, another
+ * `pt` that took this one for dead): the next {@link groupLeaderProgram} writes it again.
+ * Returns whether there was a stub to forget.
+ */
+export function forgetMissingStub(): boolean {
+  if (leaderProgram === undefined || leaderProgram === null || leaderProgram === SETSID) {
+    return false;
+  }
+  try {
+    Deno.statSync(leaderProgram);
+    return false; // Still there: the spawn failed for another reason.
+  } catch {
+    leaderProgram = undefined;
+    return true;
+  }
+}
 
 /**
  * Sends `signal` to every process of group `pgid`. Returns false if the group no longer

@@ -9,7 +9,7 @@
 import { longTimeout } from "../../core/delay.ts";
 import type { SecretMask } from "../secrets.ts";
 import { byteReader, Capture, type KeptOutput, LineSplitter, pump } from "./capture.ts";
-import { SETSID, terminateGroup } from "./groups.ts";
+import { forgetMissingStub, groupLeaderProgram, terminateGroup } from "./groups.ts";
 import { startToken } from "./identity.ts";
 import { describeStartError, resolveProgram, unresolvedError } from "./program.ts";
 
@@ -158,13 +158,24 @@ function notStarted(
 
 /** Spawns `spec` as the leader of a new session and process group. Throws spawn errors. */
 function spawnGroupLeader(spec: ProcessSpec): Deno.ChildProcess {
+  try {
+    return spawnThroughLeader(spec);
+  } catch (err) {
+    // The stub was removed from under us: write it again, once.
+    if (err instanceof Deno.errors.NotFound && forgetMissingStub()) return spawnThroughLeader(spec);
+    throw err;
+  }
+}
+
+function spawnThroughLeader(spec: ProcessSpec): Deno.ChildProcess {
   let program = spec.program;
   let args = spec.args;
-  if (SETSID !== null) {
+  const leader = groupLeaderProgram();
+  if (leader !== null) {
     const path = resolveProgram(spec.program, spec.env, spec.cwd);
     if (path === null) throw unresolvedError(spec.program, spec.cwd);
     // setsid() then exec in the same pid: the child leads a new session and group.
-    program = SETSID;
+    program = leader;
     args = [path, ...spec.args];
   }
   return new Deno.Command(program, {
@@ -175,7 +186,7 @@ function spawnGroupLeader(spec: ProcessSpec): Deno.ChildProcess {
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-    detached: SETSID === null,
+    detached: leader === null,
   }).spawn();
 }
 
