@@ -29,6 +29,7 @@
  * measures that checkout: how bench/README.md's "before" figures were taken side by side.
  *
  * Usage: deno run -A bench/issue11.ts [--quick] [--runs N] [--minutes M] [--only 1,2,3,4,5]
+ *        [--util-setsid] (Petit starts tasks through util-linux `setsid`, not its stub)
  *
  * @module
  */
@@ -76,6 +77,8 @@ function ptEnv(root: string): Record<string, string> {
     if (!k.startsWith("PETIT_")) env[k] = v;
   }
   env.XDG_CONFIG_HOME = join(root, "xdg");
+  // `--util-setsid`: tasks through util-linux setsid instead of Petit's stub (to compare).
+  if (Deno.args.includes("--util-setsid")) env.PETIT_SETSID_STUB = "0";
   return env;
 }
 
