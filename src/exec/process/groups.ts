@@ -63,28 +63,16 @@ let leaderProgram: string | null | undefined;
  * util-linux's {@link SETSID}; null when there is neither (`detached` is used then).
  */
 export function groupLeaderProgram(): string | null {
+  if (leaderProgram && leaderProgram !== SETSID && !isFile(leaderProgram)) {
+    // Removed from under us (a temporary-folder cleaner, another `pt` that took this one
+    // for gone): write it again. One stat per spawn; without it a spawn through the missing
+    // stub fails, or under qemu-user exits 127 like a task would.
+    leaderProgram = undefined;
+  }
   if (leaderProgram === undefined) {
     leaderProgram = Deno.env.get(STUB_ENV) === "0" ? SETSID : installSetsidStub() ?? SETSID;
   }
   return leaderProgram;
-}
-
-/**
- * Called when a spawn through the stub found it gone (a temporary-folder cleaner, another
- * `pt` that took this one for dead): the next {@link groupLeaderProgram} writes it again.
- * Returns whether there was a stub to forget.
- */
-export function forgetMissingStub(): boolean {
-  if (leaderProgram === undefined || leaderProgram === null || leaderProgram === SETSID) {
-    return false;
-  }
-  try {
-    Deno.statSync(leaderProgram);
-    return false; // Still there: the spawn failed for another reason.
-  } catch {
-    leaderProgram = undefined;
-    return true;
-  }
 }
 
 /**
@@ -214,4 +202,12 @@ export async function terminateGroup(
   if (await waitGroupGone(pgid, graceMs)) return;
   signalGroup(pgid, "SIGKILL");
   await waitGroupGone(pgid, KILL_WAIT_MS);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }

@@ -171,7 +171,7 @@ export function installSetsidStub(): string | null {
  * Removes the stub folders of `pt` processes that no longer exist, asking `ps` which of
  * their pids are alive (Deno reads `/proc` only with every permission). A folder removed
  * from under a running `pt` (by a temporary-folder cleaner too) is written again by that
- * `pt` when its next spawn misses it (`spawn.ts`).
+ * `pt` at its next spawn (`groupLeaderProgram` in `groups.ts`).
  */
 function removeStaleStubs(): void {
   const tmp = Deno.env.get("TMPDIR") || "/tmp";

@@ -9,7 +9,7 @@
 import { longTimeout } from "../../core/delay.ts";
 import type { SecretMask } from "../secrets.ts";
 import { byteReader, Capture, type KeptOutput, LineSplitter, pump } from "./capture.ts";
-import { forgetMissingStub, groupLeaderProgram, terminateGroup } from "./groups.ts";
+import { groupLeaderProgram, terminateGroup } from "./groups.ts";
 import { startToken } from "./identity.ts";
 import { describeStartError, resolveProgram, unresolvedError } from "./program.ts";
 
@@ -158,16 +158,6 @@ function notStarted(
 
 /** Spawns `spec` as the leader of a new session and process group. Throws spawn errors. */
 function spawnGroupLeader(spec: ProcessSpec): Deno.ChildProcess {
-  try {
-    return spawnThroughLeader(spec);
-  } catch (err) {
-    // The stub was removed from under us: write it again, once.
-    if (err instanceof Deno.errors.NotFound && forgetMissingStub()) return spawnThroughLeader(spec);
-    throw err;
-  }
-}
-
-function spawnThroughLeader(spec: ProcessSpec): Deno.ChildProcess {
   let program = spec.program;
   let args = spec.args;
   const leader = groupLeaderProgram();
