@@ -13,6 +13,7 @@ import { HTTP_FIELDS, NOT_FOR_HTTP } from "../schema.ts";
 import type { YamlFile } from "../yaml_doc.ts";
 import type { ReportAt } from "./issues.ts";
 import { isRecord } from "./raw.ts";
+import { refuseOtherTypeFields } from "./type_fields.ts";
 
 /** Methods that send no body. */
 const NO_BODY = new Set(["GET", "HEAD"]);
@@ -27,9 +28,7 @@ export function checkHttpFields(
 ): void {
   const where = (key: string) => yaml.keyAt(["tasks", i, key]);
   if (type !== "http") {
-    for (const key of HTTP_FIELDS) {
-      if (t[key] !== undefined) at(where(key), `tasks[${i}]: "${key}" is for type: http`);
-    }
+    refuseOtherTypeFields(yaml, i, t, HTTP_FIELDS, "http", at);
     return;
   }
   if (t.url === undefined) at(yaml.valueAt(["tasks", i]), `tasks[${i}]: type http needs "url"`);

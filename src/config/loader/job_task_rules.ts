@@ -16,6 +16,7 @@ import { findCycle } from "./graph.ts";
 import { listKnown, type ReportAt } from "./issues.ts";
 import type { DeclaredParam } from "./param_rules.ts";
 import { isRecord } from "./raw.ts";
+import { refuseOtherTypeFields } from "./type_fields.ts";
 
 /**
  * Unknown jobs of sub-job tasks that get a "did you mean" over every job id, per load (each
@@ -63,9 +64,7 @@ export function checkJobTaskFields(
 ): void {
   const where = (key: string) => yaml.keyAt(["tasks", i, key]);
   if (type !== "job") {
-    for (const key of JOB_TASK_FIELDS) {
-      if (t[key] !== undefined) at(where(key), `tasks[${i}]: "${key}" is for type: job`);
-    }
+    refuseOtherTypeFields(yaml, i, t, JOB_TASK_FIELDS, "job", at);
     return;
   }
   if (t.job === undefined) {

@@ -18,6 +18,7 @@ import {
 import type { YamlFile } from "../yaml_doc.ts";
 import type { ReportAt } from "./issues.ts";
 import { isRecord } from "./raw.ts";
+import { refuseOtherTypeFields } from "./type_fields.ts";
 
 /** Why each field of a task that runs here is refused on a Kubernetes task. */
 const REFUSED: Readonly<Record<(typeof NOT_FOR_KUBERNETES)[number], string>> = {
@@ -67,9 +68,7 @@ export function checkKubernetesFields(
 ): void {
   const where = (key: string) => yaml.keyAt(["tasks", i, key]);
   if (type !== "kubernetes") {
-    for (const key of KUBERNETES_FIELDS) {
-      if (t[key] !== undefined) at(where(key), `tasks[${i}]: "${key}" is for type: kubernetes`);
-    }
+    refuseOtherTypeFields(yaml, i, t, KUBERNETES_FIELDS, "kubernetes", at);
     return;
   }
   if (t.image === undefined) {
