@@ -9,6 +9,13 @@
 import assert from "node:assert/strict";
 import { type Harness, startHarness, waitFor } from "../api/helpers.ts";
 import { Pt } from "../scenarios/helpers.ts";
+import { scaled } from "../time_scale.ts";
+
+/**
+ * How long the "talk" task pauses between its lines: longer than a `pt logs` start takes, so
+ * that the first line is seen while the task still runs (stretched on a slow machine).
+ */
+const TALK_PAUSE_S = scaled(2000) / 1000;
 
 function jobs(): Record<string, string> {
   return {
@@ -17,7 +24,7 @@ id: talk
 tasks:
   - id: t
     type: shell
-    script: "echo first; echo note >&2; sleep 2; echo second"
+    script: "echo first; echo note >&2; sleep ${TALK_PAUSE_S}; echo second"
 `,
     bad: `
 id: bad
