@@ -312,6 +312,9 @@ tasks:
   });
 });
 
+/** Long enough for the headers to arrive first on a slow (emulated) machine too. */
+const BODY_TIMEOUT_MS = scaled(200);
+
 Deno.test("runHttpAttempt: a timeout while the body arrives aborts it and keeps what came", async () => {
   let cancelled = false;
   // One line of a body that never ends, until the client cancels it.
@@ -332,11 +335,11 @@ tasks:
   - id: body
     type: http
     url: ${base}/body
-    timeout: 200ms
+    timeout: ${BODY_TIMEOUT_MS}ms
 `);
     const body = result.tasks.get("body")!;
     assert.equal(body.status, "failed");
-    assert.equal(body.error, "timed out after 200 ms");
+    assert.equal(body.error, `timed out after ${BODY_TIMEOUT_MS} ms`);
     assert.equal(body.stdout, "partial\n", "what arrived before the timeout is kept");
     assert.deepEqual(body.outputs, { status: "200" });
     assert.equal(endLogs(events, "body").stderr, "", "a timeout writes nothing, as for processes");
