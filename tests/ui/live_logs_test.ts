@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { waitUntil } from "../scenarios/helpers.ts";
 import { openPage, type UiServer, uiTest } from "./helpers.ts";
+import { scaled } from "../time_scale.ts";
 
 /** The task waits for files in its folder: `go`, then `more`, then `stop`. */
 const TAIL = (name: string) => `
@@ -58,15 +59,17 @@ uiTest("web UI: a running task's log lines appear live on its run's page", {
     await t.step("follow stream: a line within a second of being printed", async () => {
       const runId = await trigger(server, "live");
       await page.goto(`${server.url}/runs/${runId}?task=talk`);
-      await log.filter({ hasText: "started" }).waitFor({ timeout: 3000 });
+      await log.filter({ hasText: "started" }).waitFor({ timeout: scaled(3000) });
       await page.getByText("Live: following").waitFor();
       const go = performance.now();
       await flag(server, "live", "go");
-      await log.filter({ hasText: "marker after go" }).waitFor({ timeout: 1000 });
-      await page.locator("pre.log .err", { hasText: "to stderr" }).waitFor({ timeout: 1000 });
-      await log.filter({ hasText: "line 199" }).waitFor({ timeout: 1000 });
+      await log.filter({ hasText: "marker after go" }).waitFor({ timeout: scaled(1000) });
+      await page.locator("pre.log .err", { hasText: "to stderr" }).waitFor({
+        timeout: scaled(1000),
+      });
+      await log.filter({ hasText: "line 199" }).waitFor({ timeout: scaled(1000) });
       const ms = performance.now() - go;
-      assert.ok(ms < 1000, `the lines took ${ms} ms`);
+      assert.ok(ms < scaled(1000), `the lines took ${ms} ms`);
       assert.equal(await status(server, runId), "running", "shown while the task runs");
 
       // Scrolled up: new lines leave the view where it is.
