@@ -9,22 +9,16 @@
 import assert from "node:assert/strict";
 import { type Harness, startHarness, waitFor } from "../api/helpers.ts";
 import { Pt } from "../scenarios/helpers.ts";
-import { scaled } from "../time_scale.ts";
 
-/**
- * How long the "talk" task pauses between its lines: longer than a `pt logs` start takes, so
- * that the first line is seen while the task still runs (stretched on a slow machine).
- */
-const TALK_PAUSE_S = scaled(2000) / 1000;
-
-function jobs(): Record<string, string> {
+/** The job files; the "talk" task prints its second line once the test creates `talk-go`. */
+function jobs(tmp: string): Record<string, string> {
   return {
     talk: `
 id: talk
 tasks:
   - id: t
     type: shell
-    script: "echo first; echo note >&2; sleep ${TALK_PAUSE_S}; echo second"
+    script: 'echo first; echo note >&2; while [ ! -f "${tmp}/talk-go" ]; do sleep 0.05; done; echo second'
 `,
     bad: `
 id: bad
@@ -57,6 +51,7 @@ Deno.test("pt logs --follow --remote: prints lines as they come and exits 0 when
     // Printed while the task still sleeps: live, not at its end.
     assert.equal(h.scheduler.liveLogs(runId, "t")?.end ?? null, null);
     assert.doesNotMatch(pt.stdout, /second/);
+    await Deno.writeTextFile(`${h.tmp}/talk-go`, "");
     const exit = await pt.exited;
     assert.equal(exit.code, 0, exit.stderr);
     assert.equal(exit.stdout, "first\nsecond\n");

@@ -60,6 +60,8 @@ function ptEnv(home: string, extra: Record<string, string>): Record<string, stri
   env.TMPDIR = home; // per-run temp folders of killed runs stay in the sandbox
   env.TZ = "UTC";
   env.NO_COLOR = "1";
+  // A loaded, emulated machine answers API requests slower than the client's 10 s default.
+  env.PETIT_API_TIMEOUT = String(scaled(10));
   return { ...env, ...extra };
 }
 
