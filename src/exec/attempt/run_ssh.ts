@@ -31,7 +31,19 @@ import { type AttemptContext, type AttemptResult, emptyLogs, type RunAttempt } f
 let controlDir: string | null = null;
 
 function sockets(): string {
-  return controlDir ??= Deno.makeTempDirSync({ prefix: "petit-ssh-" });
+  if (controlDir === null) {
+    const dir = Deno.makeTempDirSync({ prefix: "petit-ssh-" });
+    controlDir = dir;
+    // Removed when `pt` exits: each run of `pt` would otherwise leave an empty folder behind.
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // Already gone.
+      }
+    });
+  }
+  return controlDir;
 }
 
 /** `user@address:port` of a host, for messages. */
