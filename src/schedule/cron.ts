@@ -9,31 +9,62 @@
 import { Cron, CronPattern } from "croner";
 import { dayFieldsAnded, neverFiresReason, surelyFires } from "./day_fields.ts";
 import { checkDate, expressionError, type Schedule, ScheduleError } from "./types.ts";
+import { offsetSpanAt } from "./zone.ts";
 
-/** A cron schedule backed by one reusable croner instance. */
+/**
+ * How near a zone's transition (epoch ms) a computation goes to croner's zoned mode. croner
+ * looks up to 3 h either side of a local time to tell folds and gaps; with 4 h, every instant
+ * it would look at in fixed-offset mode lies in one offset span.
+ */
+const ZONE_MARGIN_MS = 4 * 3_600_000;
+
+/**
+ * A cron schedule backed by reusable croner instances.
+ *
+ * In a time zone, croner reads local times through `Intl.DateTimeFormat`, whose first use
+ * costs ~6 MiB of resident ICU data (issue 11). Away from its transitions a zone is a fixed
+ * UTC offset, where croner's `utcOffset` mode gives the same fire times with plain UTC
+ * arithmetic; so the zoned croner (croner's DST rules) is asked only when a transition lies
+ * within {@link ZONE_MARGIN_MS} of `after` or of the fire time found at the fixed offset.
+ * tests/schedule/zone_fast_path_test.ts compares both on every zone.
+ */
 export class CronSchedule implements Schedule {
   readonly expression: string;
   readonly timezone: string;
   readonly kind = "cron" as const;
   readonly everyMs = null;
-  readonly #cron: Cron;
+  readonly #pattern: string;
+  #zoned: Cron | null = null;
 
   /** Parses and checks the 6-field `pattern` (throws {@link ScheduleError}). */
   constructor(expression: string, timezone: string, pattern: string) {
     this.expression = expression;
     this.timezone = timezone;
-    this.#cron = cronFor(expression, pattern, timezone);
+    this.#pattern = pattern;
+    // Whether a pattern ever fires does not depend on the zone: checked once, at UTC.
+    cronFor(expression, pattern, { utcOffset: 0 });
   }
 
   next(after: Date, _anchor?: Date): Date | null {
     checkDate(after, "after");
     // croner's nextRun is strictly after its argument (it steps one second past the
     // reference with milliseconds dropped, then requires a later instant).
-    return this.#cron.nextRun(after);
+    const ms = after.getTime();
+    const span = offsetSpanAt(this.timezone, ms);
+    if (Number.isInteger(span.offsetMinutes) && ms - span.start >= ZONE_MARGIN_MS) {
+      const fixed = cronFor(this.expression, this.#pattern, { utcOffset: span.offsetMinutes });
+      const fire = fixed.nextRun(after);
+      if (fire !== null && span.end - fire.getTime() > ZONE_MARGIN_MS) return fire;
+    }
+    this.#zoned ??= cronFor(this.expression, this.#pattern, { timezone: this.timezone });
+    return this.#zoned.nextRun(after);
   }
 }
 
-/** Parsed croner instances by time zone and pattern; configs often repeat schedules. */
+/** Where a croner instance computes: a fixed offset from UTC (minutes) or a time zone. */
+type CronZone = { readonly utcOffset: number } | { readonly timezone: string };
+
+/** Parsed croner instances by zone and pattern; configs often repeat schedules. */
 const cronCache = new Map<string, Cron>();
 const CRON_CACHE_LIMIT = 10_000;
 
@@ -49,11 +80,14 @@ const EVERY_YEAR: readonly number[] = Object.freeze(new Array<number>(YEAR_SLOTS
 const NEVER_FIRES_PROBE_FROM = new Date(Date.UTC(2000, 0, 1));
 
 /**
- * The croner instance for a 6-field pattern, parsed and checked once per (time zone, pattern):
- * the cache holds only patterns that fire, so the check runs once per distinct schedule.
+ * The croner instance for a 6-field pattern in `zone`, parsed once per (zone, pattern). The
+ * cache holds only patterns that fire: the first instance of a pattern is made at UTC by the
+ * constructor of {@link CronSchedule}, which checks that it fires.
  */
-function cronFor(expression: string, pattern: string, timezone: string): Cron {
-  const key = `${timezone}\n${pattern}`;
+function cronFor(expression: string, pattern: string, zone: CronZone): Cron {
+  const key = "utcOffset" in zone
+    ? `@${zone.utcOffset}\n${pattern}`
+    : `${zone.timezone}\n${pattern}`;
   const cached = cronCache.get(key);
   if (cached !== undefined) return cached;
   const fields = pattern.split(" ");
@@ -62,14 +96,14 @@ function cronFor(expression: string, pattern: string, timezone: string): Cron {
     // No callback: croner starts no timer, the instance only computes dates. It is never
     // triggered, so its run state stays empty and sharing it between schedules is safe.
     cron = new Cron(pattern, {
-      timezone,
+      ...zone,
       mode: "6-part",
       domAndDow: dayFieldsAnded(fields[3], fields[5]),
     });
   } catch (error) {
     throw expressionError(expression, describeCronerError(error));
   }
-  checkFires(expression, pattern, cron);
+  if ("utcOffset" in zone && zone.utcOffset === 0) checkFires(expression, pattern, cron);
   shareYearTable(cron);
   if (cronCache.size >= CRON_CACHE_LIMIT) cronCache.clear();
   cronCache.set(key, cron);

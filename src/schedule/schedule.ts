@@ -11,6 +11,7 @@
 import { CronSchedule } from "./cron.ts";
 import { DurationError, durationPatternSource, parseDuration } from "./duration.ts";
 import { checkDate, expressionError, type Schedule, ScheduleError } from "./types.ts";
+import { isKnownZone } from "./zone.ts";
 
 export { type Schedule, ScheduleError } from "./types.ts";
 
@@ -61,29 +62,14 @@ export const SCHEDULE_PATTERN: RegExp = new RegExp(
 
 const DEFAULT_TIMEZONE = "UTC";
 
-// Building an Intl.DateTimeFormat costs far more than a lookup, and configs repeat zones.
-const timeZoneValidity = new Map<string, boolean>();
-
 /**
  * Whether `tz` is a time zone this runtime knows (IANA names such as `Europe/Berlin`, `UTC`).
  *
  * @param tz The time zone name.
- * @returns True if `Intl.DateTimeFormat` accepts it.
+ * @returns True if Temporal (and so Intl) accepts it.
  */
 export function isValidTimeZone(tz: string): boolean {
-  const known = timeZoneValidity.get(tz);
-  if (known !== undefined) return known;
-  let valid = tz.trim() !== "";
-  if (valid) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      valid = false;
-    }
-  }
-  timeZoneValidity.set(tz, valid);
-  return valid;
+  return isKnownZone(tz);
 }
 
 /**
