@@ -32,9 +32,9 @@ import { loadJobTexts } from "../src/config/loader/mod.ts";
 import { Scheduler } from "../src/scheduler/scheduler.ts";
 import { SqliteStorage } from "../src/storage/sqlite/mod.ts";
 import { ensureTool, findInPath, type Graph, graph, jobYaml, ninjaFile } from "./graphs.ts";
-import { PT_FLAGS } from "./pt_flags.ts";
+import { PT_FLAGS, PT_MAIN } from "./pt_flags.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const MAIN = PT_MAIN;
 const PERMISSIONS = PT_FLAGS;
 const TASKS = 1000;
 const MAX_TASKS = 4;

@@ -48,10 +48,10 @@ import {
   stop,
 } from "./proc_mem.ts";
 import { ensureTool, type Graph, graph, jobYaml, ninjaFile } from "./graphs.ts";
-import { PT_FLAGS, RUN_FLAGS } from "./pt_flags.ts";
+import { PT_FLAGS, PT_MAIN, RUN_FLAGS } from "./pt_flags.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const MAIN = here("../src/main.ts");
+const MAIN = PT_MAIN;
 const FLOOR = here("memory_floor.ts");
 const JOBS = here("../jobs");
 

@@ -22,10 +22,10 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Mem, range, runToEnd, sampleIdle } from "./proc_mem.ts";
-import { RUN_FLAGS } from "./pt_flags.ts";
+import { PT_MAIN, RUN_FLAGS } from "./pt_flags.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const MAIN = here("../src/main.ts");
+const MAIN = PT_MAIN;
 const FLOOR = here("memory_floor.ts");
 const JOBS = here("../jobs");
 const QUICK = Deno.args.includes("--quick");

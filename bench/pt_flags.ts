@@ -1,17 +1,24 @@
 /**
- * The flags `deno task pt` (and `deno task run`) run Petit with, read from deno.json, so the
- * benchmarks measure exactly what users run.
+ * What `deno task pt` (and `deno task run`) run: the bundle (`deno task bundle`, built here once
+ * per benchmark, on import) and the flags, read from deno.json, so the benchmarks measure
+ * exactly what users run.
  *
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import meta from "../deno.json" with { type: "json" };
 
-/** The `deno run` flags of a deno.json task that runs src/main.ts, without the script. */
-function flagsOf(task: string): readonly string[] {
-  const words = task.split(/\s+/);
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** The entry module the tasks run: the bundle `deno task bundle` writes. */
+export const PT_ENTRY = "dist/pt/main.js";
+
+/** The `deno run` flags of a deno.json task that runs {@link PT_ENTRY}, without the script. */
+function flagsOf(task: { command: string }): readonly string[] {
+  const words = task.command.split(/\s+/);
   const start = words.indexOf("run") + 1;
-  const end = words.indexOf("src/main.ts");
+  const end = words.indexOf(PT_ENTRY);
   return words.slice(start, end);
 }
 
@@ -20,3 +27,14 @@ export const PT_FLAGS: readonly string[] = flagsOf(meta.tasks.pt);
 
 /** `deno run` flags of the `run` task (`pt run`), without the script. */
 export const RUN_FLAGS: readonly string[] = flagsOf(meta.tasks.run);
+
+/** Absolute path of the bundle's entry, built by `deno task bundle` when this module loads. */
+export const PT_MAIN: string = `${ROOT}${PT_ENTRY}`;
+
+const bundled = await new Deno.Command(Deno.execPath(), {
+  args: ["task", "--quiet", "bundle"],
+  cwd: ROOT,
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!bundled.success) throw new Error("deno task bundle failed");

@@ -19,8 +19,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { fileURLToPath } from "node:url";
-import { PT_FLAGS } from "./pt_flags.ts";
+import { PT_FLAGS, PT_MAIN } from "./pt_flags.ts";
 
 const quick = Deno.args.includes("--quick");
 const onlyIdx = Deno.args.indexOf("--only");
@@ -29,7 +28,7 @@ const SECONDS = quick ? 10 : 60;
 /** Time for startup (module loading, JIT, first GCs) to settle before measuring (b). */
 const SETTLE_MS = 5_000;
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const MAIN = PT_MAIN;
 /** The flags `deno task pt` uses (permissions and V8 flags). */
 const PERMS = PT_FLAGS;
 const CLK_TCK = Number(

@@ -13,9 +13,9 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PT_FLAGS } from "./pt_flags.ts";
+import { PT_FLAGS, PT_MAIN } from "./pt_flags.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+const MAIN = PT_MAIN;
 const EXAMPLES = fileURLToPath(new URL("../jobs", import.meta.url));
 const PERMISSIONS = PT_FLAGS;
 

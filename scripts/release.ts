@@ -99,7 +99,7 @@ export async function release(args: readonly string[]): Promise<number> {
   const offline = args.includes("--offline");
   const meta = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   const version: string = meta.version;
-  const { flags, entry } = compileFlags(meta.tasks.compile);
+  const { flags, entry } = compileFlags(meta.tasks.compile.command);
   const dir = await denoDir();
   const missing = TARGETS.map((t) => denortZip(dir, Deno.version.deno, t)).filter((z) =>
     !exists(z)
@@ -115,6 +115,14 @@ export async function release(args: readonly string[]): Promise<number> {
     return 1;
   }
 
+  // The binaries embed the bundle (dist/pt/), as `deno task compile` does.
+  const bundled = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "bundle"],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!bundled.success) return 1;
   await Deno.mkdir(OUT_DIR, { recursive: true });
   const sums: string[] = [];
   for (const target of TARGETS) {

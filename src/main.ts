@@ -8,6 +8,7 @@
  */
 
 import { LOAD_COMMAND, PREPARE_COMMAND } from "./cli/run/plan.ts";
+import { setEntryModule } from "./core/entry.ts";
 
 /** Runs `pt` with `args`; returns the exit code. */
 async function main(args: readonly string[]): Promise<number> {
@@ -24,5 +25,6 @@ async function main(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  setEntryModule(import.meta.url);
   Deno.exitCode = await main(Deno.args);
 }

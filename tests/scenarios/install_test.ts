@@ -31,7 +31,11 @@ Deno.test("deno task install: pt on PATH with the pt task's permissions and flag
 
     const script = await Deno.readTextFile(`${root}/bin/pt`);
     const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)).tasks;
-    const flags = (tasks.pt as string).split(" ").filter((w) => w.startsWith("--"));
+    // The pt task's permissions and V8 flags (`deno install` takes no --no-code-cache).
+    const flags = (tasks.pt.command as string).split(" ")
+      .filter((w) => w.startsWith("--allow-") || w.startsWith("--v8-flags="));
+    assert.ok(flags.length >= 7, flags.join(" "));
+    assert.match(script, /dist\/pt\/main\.js/, "the bundle");
     for (const flag of flags) assert.ok(script.includes(flag), `${flag} missing in\n${script}`);
     assert.doesNotMatch(script, / -A | --allow-all/);
 

@@ -19,6 +19,7 @@ import { type LoadResult, type SettledFile, withSchedules } from "../../config/l
 import type { SshHost } from "../../core/model.ts";
 import type { FolderLoader } from "../../scheduler/watch.ts";
 import { LOAD_COMMAND, PREPARE_COMMAND, type RunPlan } from "./plan.ts";
+import { entryModule } from "../../core/entry.ts";
 
 export { LOAD_COMMAND, PREPARE_COMMAND } from "./plan.ts";
 
@@ -27,9 +28,6 @@ export const ANSWER_HEADER = "petit-loader 1";
 
 /** One line of a child's answer after the header: the plan (prepare only), then the jobs. */
 export type ChildMessage = { readonly kind: "plan"; readonly plan: RunPlan } | LoadMessage;
-
-/** `pt`'s entry point, which the child runs (Deno finds the project's config beside it). */
-const MAIN = new URL("../../main.ts", import.meta.url);
 
 /** How `pt` starts itself: the program and the arguments before the child's own. */
 export function selfCommand(args: readonly string[]): { program: string; args: string[] } | null {
@@ -46,7 +44,7 @@ export function selfCommand(args: readonly string[]): { program: string; args: s
     // Granted in part (or not at all): the child could not get the same access.
     else if (name !== "sys") return null;
   }
-  return { program: Deno.execPath(), args: [...flags, MAIN.href, ...args] };
+  return { program: Deno.execPath(), args: [...flags, entryModule().href, ...args] };
 }
 
 /** The lines of a UTF-8 stream, without their "\n". */

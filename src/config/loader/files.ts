@@ -9,6 +9,7 @@
  * @module
  */
 
+import { entryModuleOf } from "../../core/entry.ts";
 import { join } from "node:path";
 import { JobsDirError } from "../errors.ts";
 import { readJobText, readJobTextSync } from "../read_job_file.ts";
@@ -38,7 +39,9 @@ export async function listJobFiles(dir: string): Promise<string[]> {
 }
 
 /** The parse worker's module, started once per extra core for big folders. */
-export const PARSE_WORKER_URL: URL = new URL("./parse_worker.ts", import.meta.url);
+export function parseWorkerUrl(): URL {
+  return entryModuleOf("config/loader/parse_worker");
+}
 
 /** Below this many files a worker costs more to start than it saves. */
 const PARALLEL_FROM = 200;
@@ -67,7 +70,7 @@ export async function analyzeFiles(files: string[]): Promise<AnalyzedFile[]> {
   const workers: Worker[] = [];
   try {
     const remote = Array.from({ length: cores - 1 }, () => {
-      const worker = new Worker(PARSE_WORKER_URL.href, {
+      const worker = new Worker(parseWorkerUrl().href, {
         type: "module",
       });
       workers.push(worker);

@@ -17,7 +17,7 @@
  */
 
 import { JobsDirError } from "../errors.ts";
-import { analyzeFiles, listJobFiles, PARSE_WORKER_URL } from "./files.ts";
+import { analyzeFiles, listJobFiles, parseWorkerUrl } from "./files.ts";
 import type { HostTable } from "./host_rules.ts";
 import { loadJobsDir, settle } from "./load.ts";
 import { type LoadMessage, SettledAssembler, toMessages } from "./messages.ts";
@@ -48,7 +48,7 @@ export async function loadJobsDirOffThread(
   let worker: Worker | null = null;
   let settled: SettledFile[];
   try {
-    worker = new Worker(PARSE_WORKER_URL.href, { type: "module" });
+    worker = new Worker(parseWorkerUrl().href, { type: "module" });
     settled = await receive(worker, dir, hosts);
   } catch (err) {
     if (err instanceof JobsDirError) throw err;

@@ -9,11 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatConfigError, JobsDirError } from "../../../src/config/errors.ts";
 import type { AnalyzedFile } from "../../../src/config/loader/analysis.ts";
-import {
-  analyzeClaimed,
-  listJobFiles,
-  PARSE_WORKER_URL,
-} from "../../../src/config/loader/files.ts";
+import { analyzeClaimed, listJobFiles, parseWorkerUrl } from "../../../src/config/loader/files.ts";
 import { jobDir, loadJobsDir } from "../../../src/config/loader/mod.ts";
 import { assertErrorList, TASKS, withTempDir, yaml } from "./helpers.ts";
 
@@ -159,7 +155,7 @@ Deno.test("parse worker: analyzes the files it claims from the shared counter", 
     counter[0] = 1; // this thread has claimed the first file
     // The URL files.ts starts its workers from: a wrong one would fall back to this thread
     // silently, so the worker is started here by the same URL.
-    const worker = new Worker(PARSE_WORKER_URL.href, { type: "module" });
+    const worker = new Worker(parseWorkerUrl().href, { type: "module" });
     try {
       const claimed = await new Promise<[number, AnalyzedFile][]>((resolve, reject) => {
         worker.onmessage = (e: MessageEvent<[number, AnalyzedFile][]>) => resolve(e.data);
