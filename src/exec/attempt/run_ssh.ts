@@ -25,24 +25,14 @@ import {
   SSH_CONNECT_TIMEOUT_SECS,
   sshArgs,
 } from "../ssh_command.ts";
+import { privateTempDir } from "../temp_dir.ts";
 import { type AttemptContext, type AttemptResult, emptyLogs, type RunAttempt } from "./contract.ts";
 
 /** The private folder of the shared connections' sockets, made on first use (mode 0700). */
 let controlDir: string | null = null;
 
 function sockets(): string {
-  if (controlDir === null) {
-    const dir = Deno.makeTempDirSync({ prefix: "petit-ssh-" });
-    controlDir = dir;
-    // Removed when `pt` exits: each run of `pt` would otherwise leave an empty folder behind.
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(dir, { recursive: true });
-      } catch {
-        // Already gone.
-      }
-    });
-  }
+  controlDir ??= privateTempDir("petit-ssh-");
   return controlDir;
 }
 

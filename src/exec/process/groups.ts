@@ -41,16 +41,7 @@ const GONE_POLL_MAX_MS = 100;
  * (`setsid_stub.ts`, {@link groupLeaderProgram}) saves that exec's dynamic start-up too; this
  * `setsid` is its fallback, and `detached` the last resort where neither can run.
  */
-export const SETSID: string | null = (() => {
-  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // Not here (or not readable): try the next one.
-    }
-  }
-  return null;
-})();
+export const SETSID: string | null = ["/usr/bin/setsid", "/bin/setsid"].find(isFile) ?? null;
 
 /** Set to `0` to start tasks through util-linux's `setsid` instead of Petit's stub. */
 const STUB_ENV = "PETIT_SETSID_STUB";
@@ -204,6 +195,7 @@ export async function terminateGroup(
   await waitGroupGone(pgid, KILL_WAIT_MS);
 }
 
+/** Whether `path` is a file (false when it is missing or cannot be read). */
 function isFile(path: string): boolean {
   try {
     return Deno.statSync(path).isFile;

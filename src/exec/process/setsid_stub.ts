@@ -16,6 +16,8 @@
  * @module
  */
 
+import { privateTempDir, removeQuietly } from "../temp_dir.ts";
+
 /**
  * x86-64 code (Intel syntax):
  *
@@ -147,7 +149,7 @@ export function installSetsidStub(): string | null {
     // No `ps`, an unreadable temporary folder: the stale folders stay, harmless.
   }
   try {
-    dir = Deno.makeTempDirSync({ prefix: `${DIR_PREFIX}${Deno.pid}-` });
+    dir = privateTempDir(`${DIR_PREFIX}${Deno.pid}-`);
     const path = `${dir}/setsid`;
     Deno.writeFileSync(path, elf, { mode: 0o700 });
     const check = new Deno.Command(path, {
@@ -157,8 +159,6 @@ export function installSetsidStub(): string | null {
       stderr: "null",
     }).outputSync();
     if (check.code !== 7) throw new Error(`the stub exited ${check.code}`);
-    const made = dir;
-    globalThis.addEventListener("unload", () => removeQuietly(made));
     return path;
   } catch {
     // A noexec temporary folder, no /bin/sh, no permission: util-linux's setsid will do.
@@ -195,12 +195,4 @@ function removeStaleStubs(): void {
     new TextDecoder().decode(out.stdout).split(/\s+/).filter(Boolean).map(Number),
   );
   for (const f of found) if (!alive.has(f.pid)) removeQuietly(f.path);
-}
-
-function removeQuietly(dir: string): void {
-  try {
-    Deno.removeSync(dir, { recursive: true });
-  } catch {
-    // Already gone, or not ours to remove.
-  }
 }
