@@ -65,7 +65,7 @@ async function withTerminal(fn: (term: Terminal) => Promise<void>): Promise<void
         "tasks:",
         "  - id: work",
         "    type: shell",
-        "    script: sleep 3; echo finished",
+        `    script: touch ${dir}/started; sleep 3; echo finished`,
         "",
       ].join("\n"),
     );
@@ -81,14 +81,19 @@ async function withTerminal(fn: (term: Terminal) => Promise<void>): Promise<void
   }
 }
 
-/** Waits for the first run of `slow` to be running, then returns its id. */
+/**
+ * Waits for the first run of `slow` to be running and its task's script to have started (a
+ * keypress while the task is being spawned, before it has its own session, reaches the task
+ * too), then returns the run's id.
+ */
 function runningRun(dir: string): Promise<string> {
   return waitUntil("a running run of slow", () => {
     try {
+      Deno.statSync(`${dir}/started`);
       const run = runs(`${dir}/petit.db`, "slow").find((r) => r.status === "running");
       return run?.id;
     } catch {
-      return undefined; // database not created yet
+      return undefined; // database not created yet, or the script not started
     }
   }, 30_000);
 }
