@@ -11,9 +11,10 @@
 import { CronSchedule } from "./cron.ts";
 import { DurationError, durationPatternSource, parseDuration } from "./duration.ts";
 import { checkDate, expressionError, type Schedule, ScheduleError } from "./types.ts";
-import { isKnownZone } from "./zone.ts";
+import { isValidTimeZone } from "./zone.ts";
 
 export { type Schedule, ScheduleError } from "./types.ts";
+export { isValidTimeZone } from "./zone.ts";
 
 /** The shortcuts that stand for a cron pattern (case-insensitive). `@every` is separate. */
 export const SHORTCUTS: readonly string[] = Object.freeze([
@@ -61,16 +62,6 @@ export const SCHEDULE_PATTERN: RegExp = new RegExp(
 );
 
 const DEFAULT_TIMEZONE = "UTC";
-
-/**
- * Whether `tz` is a time zone this runtime knows (IANA names such as `Europe/Berlin`, `UTC`).
- *
- * @param tz The time zone name.
- * @returns True if Temporal (and so Intl) accepts it.
- */
-export function isValidTimeZone(tz: string): boolean {
-  return isKnownZone(tz);
-}
 
 /**
  * Parses a schedule expression.

@@ -27,8 +27,11 @@ const lastSpan = new Map<string, OffsetSpan>();
 /**
  * Whether `tz` is a time zone this runtime knows (IANA names such as `Europe/Berlin`, `UTC`,
  * in any case, and the aliases and offsets Intl accepts).
+ *
+ * @param tz The time zone name.
+ * @returns True if Temporal (and so Intl) accepts it.
  */
-export function isKnownZone(tz: string): boolean {
+export function isValidTimeZone(tz: string): boolean {
   const cached = known.get(tz);
   if (cached !== undefined) return cached;
   let valid = tz.trim() !== "";

@@ -10,8 +10,7 @@
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import meta from "../../deno.json" with { type: "json" };
-import { withSandbox } from "../scenarios/helpers.ts";
-import { scaled } from "../time_scale.ts";
+import { waitUntil, withSandbox } from "../scenarios/helpers.ts";
 import { buildBundle, runFlagsOf } from "./bundle.ts";
 
 const PT_FLAGS = runFlagsOf(meta.tasks.pt);
@@ -31,17 +30,6 @@ async function pt(main: string, args: string[], env: Record<string, string>) {
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
-
-/** Polls `fn` until it returns a value other than undefined, or fails after `ms`. */
-async function eventually<T>(what: string, ms: number, fn: () => Promise<T | undefined>) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 Deno.test("bundle: the commands, the loader process, parse workers and the API run from it", () =>
@@ -115,10 +103,7 @@ Deno.test("bundle: the commands, the loader process, parse workers and the API r
       assert.match(await page.text(), /<html/i);
 
       await Deno.writeTextFile(`${jobs}/second.yaml`, job("second"));
-      await eventually("the reloaded job", scaled(20_000), async () => {
-        const now = await ids();
-        return now.includes("second") ? now : undefined;
-      });
+      await waitUntil("the reloaded job", async () => (await ids()).includes("second"), 20_000);
     } finally {
       child.kill("SIGTERM");
       await child.status;
