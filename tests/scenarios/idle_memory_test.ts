@@ -14,6 +14,7 @@ import meta from "../../deno.json" with { type: "json" };
 import { buildBundle, runFlagsOf } from "../dist/bundle.ts";
 import { EMULATED } from "../time_scale.ts";
 import { sleep, waitUntil, withSandbox } from "./helpers.ts";
+import { denoDir } from "./deno_dir.ts";
 
 /**
  * The ceiling, MiB, below the issue's generous 70. Idle `pt run jobs/` from the bundle is
@@ -33,17 +34,6 @@ const IDLE_S = 5;
 const JOBS = fileURLToPath(new URL("../../jobs", import.meta.url));
 /** `deno run` flags of the `run` task, without the script. */
 const RUN_FLAGS = runFlagsOf(meta.tasks.run);
-
-/**
- * Deno's cache folder of this test run. The sandbox's HOME must not move it: an empty cache
- * makes `pt` transpile every module (and fetch the npm packages) while it starts, which
- * leaves it ~20 MiB bigger for the rest of its life, as no user's `pt run` is.
- */
-function denoDir(): string {
-  const home = Deno.env.get("HOME") ?? "/root";
-  return Deno.env.get("DENO_DIR") ??
-    `${Deno.env.get("XDG_CACHE_HOME") || `${home}/.cache`}/deno`;
-}
 
 /** Starts `pt run` on the examples; resolves once its API's URL is printed. */
 async function startIdle(
