@@ -8,25 +8,18 @@
 
 import { fileURLToPath } from "node:url";
 import meta from "../deno.json" with { type: "json" };
+import { BUNDLE_ENTRY, runFlags } from "../scripts/tasks.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The entry module the tasks run: the bundle `deno task bundle` writes. */
-export const PT_ENTRY = "dist/pt/main.js";
-
-/** The `deno run` flags of a deno.json task that runs {@link PT_ENTRY}, without the script. */
-function flagsOf(task: { command: string }): readonly string[] {
-  const words = task.command.split(/\s+/);
-  const start = words.indexOf("run") + 1;
-  const end = words.indexOf(PT_ENTRY);
-  return words.slice(start, end);
-}
+export const PT_ENTRY = BUNDLE_ENTRY;
 
 /** `deno run` flags of the `pt` task (permissions and V8 flags), without the script. */
-export const PT_FLAGS: readonly string[] = flagsOf(meta.tasks.pt);
+export const PT_FLAGS: readonly string[] = runFlags(meta.tasks.pt);
 
 /** `deno run` flags of the `run` task (`pt run`), without the script. */
-export const RUN_FLAGS: readonly string[] = flagsOf(meta.tasks.run);
+export const RUN_FLAGS: readonly string[] = runFlags(meta.tasks.run);
 
 /** Absolute path of the bundle's entry, built by `deno task bundle` when this module loads. */
 export const PT_MAIN: string = `${ROOT}${PT_ENTRY}`;

@@ -11,9 +11,10 @@ import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
 import meta from "../../deno.json" with { type: "json" };
 import { waitUntil, withSandbox } from "../scenarios/helpers.ts";
-import { buildBundle, runFlagsOf } from "./bundle.ts";
+import { buildBundle } from "./bundle.ts";
+import { runFlags } from "../../scripts/tasks.ts";
 
-const PT_FLAGS = runFlagsOf(meta.tasks.pt);
+const PT_FLAGS = runFlags(meta.tasks.pt);
 
 function job(id: string): string {
   return [`id: ${id}`, "tasks:", "  - id: t", `    command: "true"`, ""].join("\n");

@@ -10,12 +10,13 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { compileFlags, denortZip, TARGETS } from "../../scripts/release.ts";
 import meta from "../../deno.json" with { type: "json" };
+import { BUNDLE_DIR, BUNDLE_ENTRY } from "../../scripts/tasks.ts";
 
 const RELEASE = fileURLToPath(new URL("../../scripts/release.ts", import.meta.url));
 
 Deno.test("compileFlags: the compile task's permissions, V8 flags and includes, without its output", () => {
   const { flags, entry } = compileFlags(meta.tasks.compile.command);
-  assert.equal(entry, "dist/pt/main.js");
+  assert.equal(entry, BUNDLE_ENTRY);
   assert.deepEqual(meta.tasks.compile.dependencies, ["bundle"]);
   for (const name of ["read", "write", "run", "env", "net", "sys"]) {
     assert.ok(flags.includes(`--allow-${name}`), `--allow-${name} in ${flags.join(" ")}`);
@@ -25,7 +26,7 @@ Deno.test("compileFlags: the compile task's permissions, V8 flags and includes, 
     flags.join(" "),
   );
   const at = flags.indexOf("--include");
-  assert.equal(flags[at + 1], "dist/pt/config/loader/parse_worker.js");
+  assert.equal(flags[at + 1], `${BUNDLE_DIR}/config/loader/parse_worker.js`);
   assert.ok(flags.includes("--no-code-cache"), flags.join(" "));
   assert.ok(!flags.some((f) => f.startsWith("--output") || f.startsWith("--target")));
   assert.ok(!flags.includes("-A") && !flags.includes("--allow-all"), "never -A");

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import meta from "../../deno.json" with { type: "json" };
-import { buildBundle, runFlagsOf } from "../dist/bundle.ts";
+import { buildBundle } from "../dist/bundle.ts";
+import { runFlags } from "../../scripts/tasks.ts";
 import { EMULATED } from "../time_scale.ts";
 import { sleep, waitUntil, withSandbox } from "./helpers.ts";
 import { denoDir } from "./deno_dir.ts";
@@ -33,7 +34,7 @@ const IDLE_S = 5;
 
 const JOBS = fileURLToPath(new URL("../../jobs", import.meta.url));
 /** `deno run` flags of the `run` task, without the script. */
-const RUN_FLAGS = runFlagsOf(meta.tasks.run);
+const RUN_FLAGS = runFlags(meta.tasks.run);
 
 /** Starts `pt run` on the examples; resolves once its API's URL is printed. */
 async function startIdle(

@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import meta from "../../deno.json" with { type: "json" };
-import { buildBundle, runFlagsOf } from "../dist/bundle.ts";
+import { buildBundle } from "../dist/bundle.ts";
+import { runFlags } from "../../scripts/tasks.ts";
 import { EMULATED } from "../time_scale.ts";
 import { withSandbox } from "./helpers.ts";
 import { denoDir } from "./deno_dir.ts";
@@ -28,7 +29,7 @@ const CEILING_MIB = 80;
 const TASKS = 1000;
 
 /** `deno run` flags of the `pt` task, without the script. */
-const PT_FLAGS = runFlagsOf(meta.tasks.pt);
+const PT_FLAGS = runFlags(meta.tasks.pt);
 
 /** A fan-out/fan-in of `true`: root → TASKS − 2 middle tasks → sink. */
 function fanJob(): string {
