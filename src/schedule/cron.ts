@@ -35,6 +35,9 @@ export class CronSchedule implements Schedule {
   readonly everyMs = null;
   readonly #pattern: string;
   #zoned: Cron | null = null;
+  /** The fixed-offset instance last used by {@link next}, and its offset in minutes. */
+  #fixed: Cron;
+  #fixedOffset = 0;
 
   /** Parses and checks the 6-field `pattern` (throws {@link ScheduleError}). */
   constructor(expression: string, timezone: string, pattern: string) {
@@ -42,7 +45,7 @@ export class CronSchedule implements Schedule {
     this.timezone = timezone;
     this.#pattern = pattern;
     // Whether a pattern ever fires does not depend on the zone: checked once, at UTC.
-    cronFor(expression, pattern, { utcOffset: 0 });
+    this.#fixed = cronFor(expression, pattern, { utcOffset: 0 }, checkFires);
   }
 
   next(after: Date, _anchor?: Date): Date | null {
@@ -52,8 +55,11 @@ export class CronSchedule implements Schedule {
     const ms = after.getTime();
     const span = offsetSpanAt(this.timezone, ms);
     if (Number.isInteger(span.offsetMinutes) && ms - span.start >= ZONE_MARGIN_MS) {
-      const fixed = cronFor(this.expression, this.#pattern, { utcOffset: span.offsetMinutes });
-      const fire = fixed.nextRun(after);
+      if (span.offsetMinutes !== this.#fixedOffset) {
+        this.#fixed = cronFor(this.expression, this.#pattern, { utcOffset: span.offsetMinutes });
+        this.#fixedOffset = span.offsetMinutes;
+      }
+      const fire = this.#fixed.nextRun(after);
       if (fire !== null && span.end - fire.getTime() > ZONE_MARGIN_MS) return fire;
     }
     this.#zoned ??= cronFor(this.expression, this.#pattern, { timezone: this.timezone });
@@ -80,11 +86,16 @@ const EVERY_YEAR: readonly number[] = Object.freeze(new Array<number>(YEAR_SLOTS
 const NEVER_FIRES_PROBE_FROM = new Date(Date.UTC(2000, 0, 1));
 
 /**
- * The croner instance for a 6-field pattern in `zone`, parsed once per (zone, pattern). The
- * cache holds only patterns that fire: the first instance of a pattern is made at UTC by the
- * constructor of {@link CronSchedule}, which checks that it fires.
+ * The croner instance for a 6-field pattern in `zone`, parsed once per (zone, pattern);
+ * `check` runs on a new instance before it is cached (the constructor of
+ * {@link CronSchedule} passes {@link checkFires}, so the cache holds only patterns that fire).
  */
-function cronFor(expression: string, pattern: string, zone: CronZone): Cron {
+function cronFor(
+  expression: string,
+  pattern: string,
+  zone: CronZone,
+  check?: (expression: string, pattern: string, cron: Cron) => void,
+): Cron {
   const key = "utcOffset" in zone
     ? `@${zone.utcOffset}\n${pattern}`
     : `${zone.timezone}\n${pattern}`;
@@ -103,7 +114,7 @@ function cronFor(expression: string, pattern: string, zone: CronZone): Cron {
   } catch (error) {
     throw expressionError(expression, describeCronerError(error));
   }
-  if ("utcOffset" in zone && zone.utcOffset === 0) checkFires(expression, pattern, cron);
+  check?.(expression, pattern, cron);
   shareYearTable(cron);
   if (cronCache.size >= CRON_CACHE_LIMIT) cronCache.clear();
   cronCache.set(key, cron);
