@@ -5,9 +5,11 @@
  * into the same capped, masked capture as a process's output (pod logs merge stdout and
  * stderr: all of it is the task's stdout; Petit's own notes go to its stderr), and takes the
  * exit code from the container's terminated state. Lines `::petit-output key=value` on the
- * log are the task's outputs. Whatever the ending (success, failure, timeout, cancel,
- * shutdown), the Job is deleted with Background propagation and the attempt waits, a bounded
- * time, for its pods to be gone. Needs --allow-net (the API server), and --allow-read and
+ * log are the task's outputs. Values named in the job's `secrets:` are not in the Job's spec:
+ * they go in a Secret made before the Job, which the container reads (`kube_objects.ts`).
+ * Whatever the ending (success, failure, timeout, cancel, shutdown), the Job is deleted with
+ * Background propagation, the attempt waits, a bounded time, for its pods to be gone, and
+ * the Secret is deleted. Needs --allow-net (the API server), and --allow-read and
  * --allow-env when it reads the kubeconfig.
  *
  * @module
@@ -21,11 +23,24 @@ import { lazyCluster } from "../kube/cluster.ts";
 import { KubeApiError } from "../kube/errors.ts";
 import { KubeConfigError } from "../kube/kubeconfig.ts";
 import { followContainerLog } from "../kube/log_follow.ts";
-import { buildKubeJob, randomSuffix, TTL_SECONDS_AFTER_FINISHED } from "../kube/manifest.ts";
+import {
+  buildKubeJob,
+  buildKubeSecret,
+  type ManifestInput,
+  randomSuffix,
+} from "../kube/manifest.ts";
 import { currentPod, exitError, jobFailure, type PodView, podView } from "../kube/pod_state.ts";
 import type { KubeClient } from "../kube/types.ts";
 import { DEFAULT_KILL_GRACE_MS } from "../process/mod.ts";
 import type { AttemptContext, AttemptResult, RunAttempt } from "./contract.ts";
+import {
+  createObjects,
+  errorText,
+  type JobRef,
+  type MadeObjects,
+  removeObjects,
+  seconds,
+} from "./kube_objects.ts";
 import { type Ending, KubeAttemptOutput } from "./kube_output.ts";
 
 /**
@@ -157,7 +172,7 @@ async function runAttempt(
   const graceMs = ctx.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const render = (text: string) => renderTemplate(text, ctx.templates);
   const image = render(spec.image);
-  const manifest = buildKubeJob({
+  const input: ManifestInput = {
     jobId: ctx.job.id,
     runId: ctx.runId,
     taskId: task.id,
@@ -168,10 +183,13 @@ async function runAttempt(
     args: spec.args.map(render),
     // The cluster's environment is the bottom layer there, not `pt`'s.
     env: taskEnvironment({ ...ctx, task, baseEnv: {} }, spec.environment),
+    secretNames: new Set(ctx.job.secrets ?? []),
     spec,
     timeoutMs: ctx.timeoutMs,
     killGraceMs: graceMs,
-  });
+  };
+  const manifest = buildKubeJob(input);
+  const secret = buildKubeSecret(input);
   const job: JobRef = {
     client,
     namespace: spec.namespace ?? client.access.namespace,
@@ -189,17 +207,10 @@ async function runAttempt(
   const timer = ctx.timeoutMs !== null ? longTimeout(() => halt("timeout"), ctx.timeoutMs) : null;
   const onAbort = () => halt("cancelled");
   ctx.signal?.addEventListener("abort", onAbort, { once: true });
-  let created = false;
+  const made: MadeObjects = { job: false, secret: false };
   let ending: Ending;
   try {
-    try {
-      await client.createJob(job.namespace, manifest);
-      created = true;
-    } catch (err) {
-      // A 4xx answer created nothing; a create that timed out may have been done.
-      created = !(err instanceof KubeApiError && err.status >= 400 && err.status < 500);
-      throw err;
-    }
+    await createObjects(job, manifest, secret, made, out);
     ctx.started({ pgid: null, procStart: null });
     ctx.onCapture?.(out.captures);
     ending = await watchJob(job, stop.signal, out, timings);
@@ -214,20 +225,8 @@ async function runAttempt(
   ctx.started({ pgid: null, procStart: null }); // ignored when the Job was created
   // A timeout or cancel wins over what the watch made of the pod being stopped.
   if (reason !== null && ending.kind !== "ok") ending = { kind: reason };
-  if (created) {
-    const problem = await removeJob(job, graceMs, timings);
-    if (problem !== null) out.note(problem);
-  }
+  await removeObjects(job, made, graceMs, timings, out);
   return out.result(startedAt, ending, ctx.timeoutMs);
-}
-
-/** The Job of an attempt and how to reach it. */
-interface JobRef {
-  readonly client: KubeClient;
-  readonly namespace: string;
-  readonly name: string;
-  /** The rendered image, for messages. */
-  readonly image: string;
 }
 
 /** The view of the Job's pod now, with its name. */
@@ -342,45 +341,7 @@ function gone(error: string): Ending {
   return { kind: "failed", error, transient: true };
 }
 
-/**
- * Deletes the Job (Background: its pods go too) and waits until its pods are gone, for the
- * kill grace plus a margin. Returns what went wrong, for the attempt's stderr, or null.
- */
-async function removeJob(job: JobRef, graceMs: number, t: Timings): Promise<string | null> {
-  const where = `Job ${job.namespace}/${job.name}`;
-  try {
-    await job.client.deleteJob(job.namespace, job.name);
-  } catch (err) {
-    return `could not delete ${where}: ${errorText(err)} (Kubernetes deletes it ` +
-      `${TTL_SECONDS_AFTER_FINISHED} s after it ends)`;
-  }
-  const deadline = Date.now() + graceMs + t.podsGoneMarginMs;
-  for (let wait = t.pollMinMs;; wait = Math.min(wait * 1.5, t.pollMaxMs)) {
-    try {
-      const pods = await job.client.listPods(job.namespace, `job-name=${job.name}`);
-      if (pods.length === 0) return null;
-    } catch (err) {
-      return `could not check that the pods of ${where} are gone: ${errorText(err)}`;
-    }
-    if (Date.now() >= deadline) {
-      return `the pods of ${where} are still terminating after ${
-        seconds(graceMs + t.podsGoneMarginMs)
-      }`;
-    }
-    await delay(Math.min(wait, Math.max(0, deadline - Date.now())));
-  }
-}
-
 /** Unreachable, 429 and 5xx answers: another attempt may not meet them. */
 function isTransient(err: unknown): boolean {
   return err instanceof KubeApiError ? err.transient : !(err instanceof KubeConfigError);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** `300 s`, `2.5 s`. */
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }

@@ -11,7 +11,7 @@
 
 import { delay } from "../../core/delay.ts";
 import { KubeApiError } from "./errors.ts";
-import type { ClusterAccess, KubeClient, KubeJob, KubePod } from "./types.ts";
+import type { ClusterAccess, KubeClient, KubeJob, KubePod, KubeSecret } from "./types.ts";
 
 /**
  * Retries after the first try of a call (so 5 tries in all).
@@ -54,14 +54,16 @@ export interface KubeClientOptions {
 
 /** One API call: what it is (for messages) and how to send it. */
 interface Call {
-  readonly verb: "create" | "get" | "list" | "delete";
-  readonly resource: "jobs" | "pods" | "pods/log";
+  readonly verb: "create" | "get" | "list" | "delete" | "patch";
+  readonly resource: "jobs" | "pods" | "pods/log" | "secrets";
   readonly namespace: string | null;
   readonly name?: string;
-  readonly method: "GET" | "POST" | "DELETE";
+  readonly method: "GET" | "POST" | "DELETE" | "PATCH";
   readonly path: string;
   readonly query?: Record<string, string | undefined>;
   readonly body?: unknown;
+  /** The body's type when not `application/json` (a merge patch). */
+  readonly contentType?: string;
   /** Answered statuses handed to `read` rather than thrown (404 of get and delete). */
   readonly pass?: number;
   readonly signal?: AbortSignal;
@@ -120,7 +122,7 @@ export function createKubeClient(
           method: c.method,
           headers: c.body === undefined
             ? headers
-            : { ...headers, "Content-Type": "application/json" },
+            : { ...headers, "Content-Type": c.contentType ?? "application/json" },
           body: c.body === undefined ? undefined : JSON.stringify(c.body),
           client,
           signal: c.signal ? AbortSignal.any([c.signal, timeout.signal]) : timeout.signal,
@@ -157,6 +159,7 @@ export function createKubeClient(
 
   const jobsPath = (ns: string | null) =>
     ns === null ? "/apis/batch/v1/jobs" : `/apis/batch/v1/namespaces/${seg(ns)}/jobs`;
+  const secretsPath = (ns: string) => `/api/v1/namespaces/${seg(ns)}/secrets`;
   const json = <T>(res: Response): Promise<T> => res.json() as Promise<T>;
 
   return {
@@ -227,6 +230,48 @@ export function createKubeClient(
         path: `${jobsPath(namespace)}/${seg(name)}`,
         query: { propagationPolicy: "Background" },
         body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" },
+        pass: 404,
+      }, async (res) => void await res.body?.cancel());
+    },
+    async createSecret(namespace, secret) {
+      const tries = { n: 0 };
+      try {
+        return await call({
+          verb: "create",
+          resource: "secrets",
+          namespace,
+          method: "POST",
+          path: secretsPath(namespace),
+          body: secret,
+          tries,
+        }, json<KubeSecret>);
+      } catch (err) {
+        // A retried create finds the name taken by the Secret its first try made: the name
+        // ends in a random suffix, so no one else's.
+        if (err instanceof KubeApiError && err.status === 409 && tries.n >= 2) return secret;
+        throw err;
+      }
+    },
+    async setSecretOwners(namespace, name, owners) {
+      await call({
+        verb: "patch",
+        resource: "secrets",
+        namespace,
+        name,
+        method: "PATCH",
+        path: `${secretsPath(namespace)}/${seg(name)}`,
+        body: { metadata: { ownerReferences: owners } },
+        contentType: "application/merge-patch+json",
+      }, async (res) => void await res.body?.cancel());
+    },
+    async deleteSecret(namespace, name) {
+      await call({
+        verb: "delete",
+        resource: "secrets",
+        namespace,
+        name,
+        method: "DELETE",
+        path: `${secretsPath(namespace)}/${seg(name)}`,
         pass: 404,
       }, async (res) => void await res.body?.cancel());
     },

@@ -39,7 +39,7 @@
  */
 
 import type { KubernetesSpec } from "../../core/model.ts";
-import type { ContainerSpec, KubeJob } from "./types.ts";
+import type { ContainerSpec, EnvVar, KubeJob, KubeSecret, ObjectMeta } from "./types.ts";
 
 /** Label and annotation keys Petit puts on its Jobs and their pods. */
 export const PETIT_LABELS: Readonly<{
@@ -109,6 +109,11 @@ export interface ManifestInput {
   readonly args: readonly string[];
   /** The container's whole environment. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Names of `env` entries whose values are secret (the job's `secrets:`): they go in the
+   * attempt's Secret ({@linkcode buildKubeSecret}), and the Job refers to it.
+   */
+  readonly secretNames?: ReadonlySet<string>;
   /** The rest of the task's container settings. */
   readonly spec: Pick<
     KubernetesSpec,
@@ -153,16 +158,53 @@ export function randomSuffix(length = 5): string {
     .map((b) => alphabet[b % alphabet.length]).join("");
 }
 
-/** The Job of one attempt. */
-export function buildKubeJob(input: ManifestInput): KubeJob {
-  const ids = {
+/** The name, labels and annotations of the Job (and Secret) of one attempt. */
+function attemptMeta(input: ManifestInput) {
+  const annotations = {
     [PETIT_LABELS.job]: input.jobId,
     [PETIT_LABELS.run]: input.runId,
     [PETIT_LABELS.task]: input.taskId,
     [PETIT_LABELS.attempt]: String(input.attempt),
   };
   const labels: Record<string, string> = { [PETIT_LABELS.managedBy]: MANAGED_BY };
-  for (const [key, value] of Object.entries(ids)) labels[key] = labelValue(value);
+  for (const [key, value] of Object.entries(annotations)) labels[key] = labelValue(value);
+  const name = jobName(input.jobId, input.taskId, input.attempt, input.suffix);
+  return { name, labels, annotations } satisfies ObjectMeta;
+}
+
+/** The entries of `input.env` that are secret and not empty: what the Secret holds. */
+function secretEntries(input: ManifestInput): [string, string][] {
+  const names = input.secretNames;
+  if (!names || names.size === 0) return [];
+  return Object.entries(input.env).filter(([name, value]) => names.has(name) && value !== "");
+}
+
+/**
+ * The Secret of one attempt: its secret environment values, named and labelled as its Job
+ * (`type: Opaque`), or null when the container has none. Created before the Job, whose
+ * container reads them with `secretKeyRef`, so they are not in the Job's spec.
+ */
+export function buildKubeSecret(input: ManifestInput): KubeSecret | null {
+  const entries = secretEntries(input);
+  if (entries.length === 0) return null;
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: attemptMeta(input),
+    type: "Opaque",
+    stringData: Object.fromEntries(entries),
+  };
+}
+
+/** The Job of one attempt. */
+export function buildKubeJob(input: ManifestInput): KubeJob {
+  const { name, labels, annotations: ids } = attemptMeta(input);
+  const secret = new Set(secretEntries(input).map(([key]) => key));
+  const env = Object.entries(input.env).map(([key, value]): EnvVar =>
+    secret.has(key)
+      ? { name: key, valueFrom: { secretKeyRef: { name, key } } }
+      : { name: key, value }
+  );
   const { spec } = input;
   const resources = {
     ...(hasAny(spec.requests) ? { requests: { ...spec.requests } } : {}),
@@ -173,7 +215,7 @@ export function buildKubeJob(input: ManifestInput): KubeJob {
     image: input.image,
     ...(input.command.length > 0 ? { command: [...input.command] } : {}),
     ...(input.args.length > 0 ? { args: [...input.args] } : {}),
-    env: Object.entries(input.env).map(([name, value]) => ({ name, value })),
+    env,
     ...(spec.imagePullPolicy !== null ? { imagePullPolicy: spec.imagePullPolicy } : {}),
     ...(hasAny(resources) ? { resources } : {}),
   };
@@ -181,7 +223,7 @@ export function buildKubeJob(input: ManifestInput): KubeJob {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
-      name: jobName(input.jobId, input.taskId, input.attempt, input.suffix),
+      name,
       labels,
       annotations: ids,
     },

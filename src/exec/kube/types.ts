@@ -34,6 +34,16 @@ export interface ObjectMeta {
   readonly annotations?: Readonly<Record<string, string>>;
   readonly creationTimestamp?: string;
   readonly deletionTimestamp?: string;
+  /** Objects this one belongs to: Kubernetes' garbage collector deletes it with them. */
+  readonly ownerReferences?: readonly OwnerReference[];
+}
+
+/** An owner of an object (`metadata.ownerReferences`). */
+export interface OwnerReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
 }
 
 /** A condition of a Job or a Pod. */
@@ -85,12 +95,34 @@ export interface ContainerSpec {
   readonly image: string;
   readonly command?: readonly string[];
   readonly args?: readonly string[];
-  readonly env?: readonly { readonly name: string; readonly value: string }[];
+  readonly env?: readonly EnvVar[];
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
   readonly resources?: {
     readonly requests?: Readonly<Record<string, string>>;
     readonly limits?: Readonly<Record<string, string>>;
   };
+}
+
+/**
+ * A variable of a container's environment: a value, or (a value named in the job's
+ * `secrets:`) a key of the attempt's Secret, so that the value is not in the Job's spec.
+ */
+export type EnvVar =
+  | { readonly name: string; readonly value: string }
+  | {
+    readonly name: string;
+    readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } };
+  };
+
+/** A `v1` Secret: the secret environment values of one attempt. */
+export interface KubeSecret {
+  readonly apiVersion: "v1";
+  readonly kind: "Secret";
+  readonly metadata: ObjectMeta;
+  readonly type?: string;
+  /** Values as text (write only: the server stores them base64-encoded in `data`). */
+  readonly stringData?: Readonly<Record<string, string>>;
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 /** The state of a container, one of three. */
@@ -147,6 +179,19 @@ export interface KubeClient {
    * already gone (404) is not an error.
    */
   deleteJob(namespace: string, name: string): Promise<void>;
+  /** `POST /api/v1/namespaces/{ns}/secrets`: the created Secret. */
+  createSecret(namespace: string, secret: KubeSecret): Promise<KubeSecret>;
+  /**
+   * Sets the Secret's `ownerReferences` (a JSON merge patch): Kubernetes deletes it with
+   * its owners.
+   */
+  setSecretOwners(
+    namespace: string,
+    name: string,
+    owners: readonly OwnerReference[],
+  ): Promise<void>;
+  /** `DELETE` a Secret. One that is already gone (404) is not an error. */
+  deleteSecret(namespace: string, name: string): Promise<void>;
   /** Pods matching a label selector in a namespace. */
   listPods(namespace: string, labelSelector: string): Promise<KubePod[]>;
   /**

@@ -5,142 +5,16 @@
  * timeouts and cancels are real. Jobs come from YAML and run through the DAG runner
  * (`executeRun`) where a job's view matters (outputs, templates, retries); single attempts
  * are run directly where the result's fields matter (transient or not). Every test checks
- * that the Jobs were deleted with Background propagation and that no pod or process is left.
+ * that the Jobs were deleted with Background propagation and that no pod or process is left
+ * (`kube_harness.ts`).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { formatConfigError } from "../../../src/config/errors.ts";
-import { loadJobTexts } from "../../../src/config/loader/mod.ts";
-import type { JobSpec } from "../../../src/core/model.ts";
-import { EventBus } from "../../../src/events/bus.ts";
-import type { PetitEvent } from "../../../src/events/types.ts";
-import {
-  type AttemptContext,
-  type AttemptResult,
-  kubernetesAttempt,
-  runAttemptByType,
-} from "../../../src/exec/attempt/mod.ts";
-import { createKubeClient } from "../../../src/exec/kube/client.ts";
 import { lazyCluster } from "../../../src/exec/kube/cluster.ts";
-import { resolveClusterAccess } from "../../../src/exec/kube/kubeconfig.ts";
-import type { KubeClient, KubePod } from "../../../src/exec/kube/types.ts";
-import { executeRun, type RunResult } from "../../../src/exec/runner.ts";
 import { scaled } from "../../time_scale.ts";
-import { type FakeCluster, startFakeCluster } from "../kube/fake_api_server.ts";
-
-/** The attempt with timings for a fake whose steps take 20 ms. */
-const attempt = kubernetesAttempt({
-  pollMinMs: 20,
-  pollMaxMs: 100,
-  unschedulableGraceMs: 400,
-  logSettleMs: 300,
-  podsGoneMarginMs: 3000,
-});
-
-/** A fake cluster and a client of its kubeconfig (quick retries); both closed after `fn`. */
-async function withCluster(fn: (fake: FakeCluster, client: KubeClient) => Promise<void>) {
-  const fake = await startFakeCluster();
-  const access = await resolveClusterAccess({
-    kubeconfig: fake.kubeconfigPath,
-    context: null,
-    namespace: null,
-  });
-  const client = createKubeClient(access, { retryBaseMs: 10 });
-  try {
-    await fn(fake, client);
-    assertCleanedUp(fake);
-  } finally {
-    client.close();
-    await fake.close();
-  }
-}
-
-/** No Job, pod or container process is left, and every Job was deleted with Background. */
-function assertCleanedUp(fake: FakeCluster): void {
-  assert.deepEqual(fake.jobs().map((j) => j.metadata.name), []);
-  assert.deepEqual(fake.pods().map((p) => p.metadata.name), []);
-  assert.deepEqual(fake.runningPids(), []);
-  const jobDeletes = fake.deletes.filter((d) => d.kind === "Job");
-  assert.ok(jobDeletes.length > 0, "the Job was deleted");
-  for (const d of jobDeletes) assert.equal(d.propagationPolicy, "Background", d.name);
-}
-
-/** The job of a YAML text (it must be valid), its file in this folder. */
-function jobOf(yaml: string): JobSpec {
-  const loaded = loadJobTexts([{ file: join(Deno.cwd(), "job.yaml"), text: yaml }]);
-  assert.deepEqual(loaded.errors.map(formatConfigError), []);
-  return loaded.jobs[0];
-}
-
-/** Runs a job's DAG with Kubernetes tasks on `client`; returns the result and the events. */
-async function runYaml(
-  client: KubeClient,
-  yaml: string,
-  signal?: AbortSignal,
-): Promise<{ result: RunResult; events: PetitEvent[] }> {
-  const bus = new EventBus();
-  const events: PetitEvent[] = [];
-  bus.subscribe((e) => events.push(e));
-  const result = await executeRun({
-    job: jobOf(yaml),
-    runId: "r1",
-    trigger: "manual",
-    bus,
-    signal,
-    kubernetes: () => Promise.resolve(client),
-    runAttempt: (task, ctx) => task.kubernetes ? attempt(task, ctx) : runAttemptByType(task, ctx),
-  });
-  return { result, events };
-}
-
-/** One attempt of the first task of a YAML job, with `extra` in its context. */
-async function runOnce(
-  yaml: string,
-  extra: Partial<AttemptContext> = {},
-): Promise<AttemptResult> {
-  const job = jobOf(yaml);
-  return await attempt(job.tasks[0], {
-    job,
-    runId: "r1",
-    attempt: 1,
-    templates: { jobId: job.id, runId: "r1", config: job.config, tasks: new Map() },
-    baseEnv: () => ({}),
-    runDir: Deno.cwd(),
-    outputFile: join(Deno.cwd(), "no-such-output-file"),
-    scheduledFor: null,
-    timeoutMs: job.tasks[0].timeoutMs,
-    killGraceMs: 1000,
-    started: () => {},
-    ...extra,
-  });
-}
-
-/** A task of `type: kubernetes` running `script` under sh, with more YAML lines. */
-function task(script: string, ...lines: string[]): string {
-  return [
-    "id: job",
-    "tasks:",
-    "  - id: k",
-    "    type: kubernetes",
-    "    image: busybox:1.36",
-    `    command: [sh, -c, ${JSON.stringify(script)}]`,
-    ...lines.map((l) => `    ${l}`),
-  ].join("\n") + "\n";
-}
-
-/** Waits until a pod runs; returns it. */
-async function runningPod(fake: FakeCluster): Promise<KubePod> {
-  const deadline = Date.now() + scaled(5000);
-  for (;;) {
-    const pod = fake.pods().find((p) => p.status?.phase === "Running");
-    if (pod) return pod;
-    assert.ok(Date.now() < deadline, "no pod started running");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { runningPod, runOnce, runYaml, task, withCluster } from "./kube_harness.ts";
 
 Deno.test("runKubernetesAttempt: the container's log is stdout, its outputs reach downstream tasks", async () => {
   await withCluster(async (fake, client) => {

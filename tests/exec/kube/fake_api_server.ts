@@ -3,9 +3,10 @@
  * `kubectl` (checked with 1.20 and 1.32): HTTPS on 127.0.0.1 with a throw-away CA, server
  * and client certificates made by the `openssl` CLI, a k3s-like kubeconfig, authentication
  * by client certificate or bearer token, discovery, Jobs and Pods (get, list, watch, create,
- * delete), pod logs and the Tables of `kubectl get` (`fake/routes.ts`). Behind it, a
- * simulated controller and kubelet run each Job's container as a local process
- * (`fake/controller.ts`). Faults on demand: error answers (`failNext`), a log stream cut
+ * delete), pod logs, Secrets (create, get, list, watch, merge patch, delete) and the Tables of
+ * `kubectl get` (`fake/routes.ts`). Behind it, a simulated controller and kubelet run each
+ * Job's container as a local process (`fake/controller.ts`), its env read from Secrets when
+ * it starts, and a garbage collector deletes the Secrets of deleted Jobs. Faults on demand: error answers (`failNext`), a log stream cut
  * short (`dropNextLogAfter`), an eviction (`evict`). Needs --allow-run (`openssl`,
  * `setsid`), --allow-net, --allow-read, --allow-write (a temp folder) and --allow-env.
  *
@@ -18,13 +19,33 @@ import type { Socket } from "node:net";
 import { join } from "node:path";
 import type { KubeJob, KubePod } from "../../../src/exec/kube/types.ts";
 import { FakeController } from "./fake/controller.ts";
-import { ApiFailure, type JobObj, type PodObj, statusOf } from "./fake/objects.ts";
+import { type AnyObj, ApiFailure, statusOf } from "./fake/objects.ts";
 import { route, verbAndResource } from "./fake/routes.ts";
 
 /** Options of {@linkcode startFakeCluster}. */
 export interface FakeClusterOptions {
   /** ms between simulated controller steps, default 20 */
   stepMs?: number;
+}
+
+/** A Secret as the fake stores it: `data` base64-encoded, never `stringData`. */
+export interface FakeSecret {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    labels?: Record<string, string>;
+    ownerReferences?: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+      blockOwnerDeletion?: boolean;
+    }[];
+  };
+  type: string;
+  data?: Record<string, string>;
 }
 
 /** A running fake cluster. */
@@ -47,7 +68,9 @@ export interface FakeCluster {
   jobs(namespace?: string): KubeJob[];
   /** Pods that exist now (copies). */
   pods(namespace?: string): KubePod[];
-  /** Every delete call, in order. */
+  /** Secrets that exist now (copies). */
+  secrets(namespace?: string): FakeSecret[];
+  /** Every delete call of a Job or a Pod, in order. */
   readonly deletes: {
     kind: "Job" | "Pod";
     namespace: string;
@@ -120,6 +143,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
           url,
           body: await readBody(req),
           accept: req.headers.accept ?? "",
+          contentType: req.headers["content-type"] ?? "",
         }, {
           send,
           stream(status, type) {
@@ -157,7 +181,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     const url = `https://127.0.0.1:${port}`;
     const kubeconfigPath = join(dir, "kubeconfig");
     await Deno.writeTextFile(kubeconfigPath, kubeconfig(url, caCert, clientCert, clientKey));
-    const copies = <T>(objs: (JobObj | PodObj)[], ns?: string): T[] =>
+    const copies = <T>(objs: AnyObj[], ns?: string): T[] =>
       structuredClone(objs.filter((o) => ns === undefined || o.metadata.namespace === ns)) as T[];
     return {
       url,
@@ -169,6 +193,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       clientKey,
       jobs: (ns) => copies<KubeJob>([...ctl.jobs.values()], ns),
       pods: (ns) => copies<KubePod>([...ctl.pods.values()].map((r) => r.obj), ns),
+      secrets: (ns) => copies<FakeSecret>([...ctl.secrets.secrets.values()], ns),
       deletes: ctl.deletes,
       requests,
       runningPids: () => ctl.runningPids(),

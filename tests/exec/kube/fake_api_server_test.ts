@@ -12,6 +12,7 @@ import { createKubeClient } from "../../../src/exec/kube/client.ts";
 import { KubeApiError } from "../../../src/exec/kube/errors.ts";
 import type { ContainerSpec, KubeClient, KubeJob, KubePod } from "../../../src/exec/kube/types.ts";
 import { type FakeCluster, startFakeCluster } from "./fake_api_server.ts";
+import { rest } from "./fake/rest_client.ts";
 
 async function withCluster(fn: (fake: FakeCluster, client: KubeClient) => Promise<void>) {
   const fake = await startFakeCluster({ stepMs: 10 });
@@ -221,5 +222,96 @@ Deno.test("startFakeCluster: manifests the real API refuses are refused", async 
       },
       /restartPolicy: Unsupported value: "Always"/,
     );
+  });
+});
+
+Deno.test("startFakeCluster: a container reads a secretKeyRef, and waits for a missing one", async () => {
+  await withCluster(async (fake, client) => {
+    const env = [{ name: "TOKEN", valueFrom: { secretKeyRef: { name: "tok", key: "token" } } }];
+    await client.createJob(
+      "default",
+      job("tok", { command: ["sh", "-c", 'echo "[$TOKEN]"'], env }),
+    );
+    const waiting = (message: string) => (p: KubePod) =>
+      p.status?.containerStatuses?.[0].state?.waiting?.message === message;
+    let pod = await podWhere(client, "tok", waiting('secret "tok" not found'));
+    assert.equal(
+      pod.status?.containerStatuses?.[0].state?.waiting?.reason,
+      "CreateContainerConfigError",
+    );
+    assert.equal(pod.status?.phase, "Pending");
+    assert.deepEqual(fake.runningPids(), []);
+    await rest(fake, "POST", "/api/v1/namespaces/default/secrets", {
+      metadata: { name: "tok" },
+      stringData: { other: "x" },
+    });
+    pod = await podWhere(client, "tok", waiting("couldn't find key token in Secret default/tok"));
+    assert.equal(pod.status?.phase, "Pending");
+    const logs = `/api/v1/namespaces/default/pods/${pod.metadata.name}/log`;
+    assert.match(
+      (await rest(fake, "GET", logs)).json.message,
+      /is waiting to start: CreateContainerConfigError$/,
+    );
+    await rest(
+      fake,
+      "PATCH",
+      "/api/v1/namespaces/default/secrets/tok",
+      { stringData: { token: "s3cr3t" } },
+      "application/merge-patch+json",
+    );
+    await jobWhere(client, "tok", "Complete");
+    const http = Deno.createHttpClient({ caCerts: [fake.caCert] });
+    try {
+      const res = await fetch(`${fake.url}${logs}`, {
+        client: http,
+        headers: { Authorization: `Bearer ${fake.token}` },
+      });
+      assert.equal(await res.text(), "[s3cr3t]\n");
+    } finally {
+      http.close();
+    }
+  });
+});
+
+Deno.test("startFakeCluster: env entries are checked as the real API checks them", async () => {
+  await withCluster(async (fake) => {
+    const refused = async (e: Record<string, unknown>, re: RegExp) => {
+      const res = await rest(
+        fake,
+        "POST",
+        "/apis/batch/v1/namespaces/default/jobs",
+        job("envs", {
+          env: [e] as unknown as ContainerSpec["env"],
+        }),
+      );
+      assert.equal(res.status, 422, JSON.stringify(e));
+      assert.match(res.json.message, re);
+    };
+    const ref = { name: "s", key: "k" };
+    await refused(
+      { name: "A", value: "x", valueFrom: { secretKeyRef: ref } },
+      /env\[0\]\.valueFrom: Invalid value: "": may not be specified when `value` is not empty/,
+    );
+    await refused(
+      { name: "A", valueFrom: {} },
+      /valueFrom: Invalid value: "": must specify one of/,
+    );
+    await refused(
+      { name: "A", valueFrom: { secretKeyRef: { name: "s" } } },
+      /valueFrom\.secretKeyRef\.key: Required value/,
+    );
+    await refused(
+      { name: "A", valueFrom: { secretKeyRef: { name: "S!", key: "k" } } },
+      /valueFrom\.secretKeyRef\.name: Invalid value: "S!"/,
+    );
+    const ok = await rest(
+      fake,
+      "POST",
+      "/apis/batch/v1/namespaces/default/jobs",
+      job("envs", {
+        env: [{ name: "A", valueFrom: { secretKeyRef: ref } }, { name: "B" } as never],
+      }),
+    );
+    assert.equal(ok.status, 201);
   });
 });

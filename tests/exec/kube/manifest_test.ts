@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   buildKubeJob,
+  buildKubeSecret,
   DEADLINE_MARGIN_SECS,
   jobName,
   labelValue,
@@ -153,4 +154,42 @@ Deno.test("buildKubeJob: resources, node selector, service account and pull poli
     imagePullPolicy: "IfNotPresent",
     resources: { requests: { cpu: "250m", memory: "64Mi" }, limits: { memory: "128Mi" } },
   });
+});
+
+Deno.test("buildKubeSecret: none without secret values; the Job's env holds every value then", () => {
+  assert.equal(buildKubeSecret(input()), null);
+  assert.equal(buildKubeSecret(input({ secretNames: new Set(["MISSING"]) })), null);
+  // An empty secret value has nothing to hide: it stays a plain value.
+  const empty = input({ env: { TOKEN: "" }, secretNames: new Set(["TOKEN"]) });
+  assert.equal(buildKubeSecret(empty), null);
+  assert.deepEqual(buildKubeJob(empty).spec.template.spec.containers[0].env, [
+    { name: "TOKEN", value: "" },
+  ]);
+});
+
+Deno.test("buildKubeSecret: the secret values, in a Secret named and labelled as the Job", () => {
+  const withSecrets = input({
+    env: { A: "1", TOKEN: "s3cr3t", "db.password": "hunter2" },
+    secretNames: new Set(["TOKEN", "db.password", "UNUSED"]),
+  });
+  const secret = buildKubeSecret(withSecrets)!;
+  const job = buildKubeJob(withSecrets);
+  assert.equal(secret.apiVersion, "v1");
+  assert.equal(secret.kind, "Secret");
+  assert.equal(secret.type, "Opaque");
+  assert.equal(secret.metadata.name, job.metadata.name);
+  assert.deepEqual(secret.metadata.labels, job.metadata.labels);
+  assert.deepEqual(secret.metadata.annotations, job.metadata.annotations);
+  assert.deepEqual(secret.stringData, { TOKEN: "s3cr3t", "db.password": "hunter2" });
+  // The Job refers to the Secret's keys: no secret value in its spec.
+  const env = job.spec.template.spec.containers[0].env!;
+  assert.deepEqual(env, [
+    { name: "A", value: "1" },
+    { name: "TOKEN", valueFrom: { secretKeyRef: { name: job.metadata.name!, key: "TOKEN" } } },
+    {
+      name: "db.password",
+      valueFrom: { secretKeyRef: { name: job.metadata.name!, key: "db.password" } },
+    },
+  ]);
+  assert.doesNotMatch(JSON.stringify(job), /s3cr3t|hunter2/);
 });

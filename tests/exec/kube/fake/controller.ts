@@ -4,8 +4,9 @@
  * after a failure while `backoffLimit` allows (default 6, as the real API); it fails with
  * `DeadlineExceeded` past `activeDeadlineSeconds`. Deleting a Job with the Background or
  * Foreground policy deletes its pods; with Orphan or none (the batch/v1 default) they keep
- * running, as in a real cluster. The pods' containers are run by `kubelet.ts`. No
- * permissions needed beyond the kubelet's.
+ * running, as in a real cluster. Secrets (`secrets.ts`) owned by a deleted Job are
+ * collected a step later, or lose their reference to it when it was orphaning. The pods'
+ * containers are run by `kubelet.ts`. No permissions needed beyond the kubelet's.
  *
  * @module
  */
@@ -19,8 +20,9 @@ import {
   now,
   type PodObj,
   randomSuffix,
-  validateJob,
 } from "./objects.ts";
+import { SecretStore } from "./secrets.ts";
+import { validateJob } from "./validation.ts";
 
 /** A delete call, as `FakeCluster.deletes` lists it. */
 export interface DeleteRecord {
@@ -38,6 +40,8 @@ export class FakeController {
   readonly jobs: Map<string, JobObj> = new Map();
   /** Pods by `namespace/name`. */
   readonly pods: Map<string, PodRec> = new Map();
+  /** Secrets. */
+  readonly secrets: SecretStore;
   /** Every delete call, in order. */
   readonly deletes: DeleteRecord[] = [];
   /** ms between simulated steps. */
@@ -62,6 +66,12 @@ export class FakeController {
         this.#touch(job.metadata);
       },
       ended: (rec, ok) => this.#podDone(rec, ok),
+      secret: (ns, name) => this.secrets.find(ns, name),
+    });
+    this.secrets = new SecretStore({
+      nextVersion: () => String(++this.#rv),
+      later: (fn) => this.#later(fn),
+      jobExists: (uid) => [...this.jobs.values()].some((j) => j.metadata.uid === uid),
     });
   }
 
@@ -265,7 +275,10 @@ export class FakeController {
         job.metadata.deletionTimestamp = now();
         job.metadata.finalizers = ["foregroundDeletion"];
         this.#touch(job.metadata);
-        void Promise.all(gone).then(() => this.jobs.delete(key(ns, name)));
+        void Promise.all(gone).then(() => {
+          this.jobs.delete(key(ns, name));
+          this.secrets.collectSoon();
+        });
         return job;
       }
     } else {
@@ -274,8 +287,10 @@ export class FakeController {
         delete rec.obj.metadata.ownerReferences;
         this.#touch(rec.obj.metadata);
       }
+      this.secrets.orphan(job.metadata.uid);
     }
     this.jobs.delete(key(ns, name));
+    this.secrets.collectSoon();
     return null;
   }
 

@@ -1,20 +1,24 @@
 /**
  * The simulated scheduler and kubelet of the fake cluster: a pod whose node selector has
- * `petit.test/unschedulable` never fits; an image containing `pull-error` never pulls;
- * any other container runs its `[...command, ...args]` (`["true"]` when neither is given;
- * the image is ignored) as a local process in its own process group, with the container's
- * env, stdout and stderr merged into the pod's log. Needs --allow-run (`setsid`, `sh`) and
+ * `petit.test/unschedulable` never fits; an image containing `pull-error` never pulls; a
+ * container whose env reads a Secret (or key) that is not there waits in
+ * `CreateContainerConfigError`, retried each step; any other container runs its
+ * `[...command, ...args]` (`["true"]` when neither is given; the image is ignored) as a local
+ * process in its own process group, with the container's env (`container_env.ts`), stdout
+ * and stderr merged into the pod's log. Needs --allow-run (`setsid`, `sh`) and
  * --allow-env (PATH).
  *
  * @module
  */
 
+import { containerEnv } from "./container_env.ts";
 import {
   ApiFailure,
   type Condition,
   type Meta,
   now,
   type PodObj,
+  type SecretObj,
   type StateObj,
 } from "./objects.ts";
 
@@ -62,6 +66,8 @@ export interface KubeletHost {
   started(rec: PodRec): void;
   /** The container ended (`ok`: exit 0) or was evicted. */
   ended(rec: PodRec, ok: boolean): void;
+  /** A Secret as stored now, or undefined. */
+  secret(namespace: string, name: string): SecretObj | undefined;
 }
 
 /**
@@ -167,12 +173,25 @@ export class FakeKubelet {
       });
       return;
     }
+    const ns = rec.obj.metadata.namespace;
+    const made = containerEnv(c.env ?? [], rec.obj, (name) => this.#host.secret(ns, name));
+    if ("error" in made) {
+      // The real kubelet retries (with a back-off): a Secret made later lets it start.
+      const waiting = rec.obj.status.containerStatuses?.[0]?.state.waiting;
+      if (waiting?.message !== made.error) {
+        this.#set(rec, {}, {
+          waiting: { reason: "CreateContainerConfigError", message: made.error },
+        });
+      }
+      this.#host.later(() => this.#run(rec));
+      return;
+    }
     const argv = [...(c.command ?? []), ...(c.args ?? [])];
     const env: Record<string, string> = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOSTNAME: rec.obj.metadata.name,
+      ...made.env,
     };
-    for (const e of c.env ?? []) env[e.name] = e.value ?? "";
     const startedAt = now();
     let child: Deno.ChildProcess;
     try {
@@ -299,7 +318,7 @@ export class FakeKubelet {
       const waiting = rec.obj.status.containerStatuses?.[0]?.state.waiting?.reason;
       const why = waiting === "ImagePullBackOff" || waiting === "ErrImagePull"
         ? "trying and failing to pull image"
-        : "ContainerCreating";
+        : waiting ?? "ContainerCreating";
       fail(`container "${container}" in pod "${name}" is waiting to start: ${why}`);
     }
   }

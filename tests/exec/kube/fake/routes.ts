@@ -1,9 +1,10 @@
 /**
  * The REST surface of the fake API server (`../fake_api_server.ts`) over its controller:
  * discovery as kubectl reads it, Jobs and Pods (get, list, watch, create, delete), pod logs,
- * and the Tables `kubectl get` asks for. Answers are the real server's JSON: lists with
- * `metadata.resourceVersion` and items without kind and apiVersion, `Status` objects for
- * errors and for a deleted Job. No permissions needed.
+ * Secrets (create, get, list, watch, merge patch, delete), and the Tables `kubectl get` asks
+ * for (`tables.ts`). Answers are the real server's JSON: lists with `metadata.resourceVersion`
+ * and items without kind and apiVersion, `Status` objects for errors and for a deleted Job or
+ * Secret. No permissions needed.
  *
  * @module
  */
@@ -11,14 +12,8 @@
 import type { ServerResponse } from "node:http";
 import type { FakeController } from "./controller.ts";
 import type { LogOptions } from "./kubelet.ts";
-import {
-  ApiFailure,
-  fieldSelector,
-  type JobObj,
-  labelSelector,
-  notFound,
-  type PodObj,
-} from "./objects.ts";
+import { type AnyObj, ApiFailure, fieldSelector, labelSelector, notFound } from "./objects.ts";
+import { tableOf } from "./tables.ts";
 
 /** The version the fake reports: a recent k3s. */
 const VERSION = {
@@ -35,6 +30,7 @@ const VERSION = {
 
 const JOB_PATH = /^\/apis\/batch\/v1\/(?:namespaces\/([^/]+)\/)?jobs(?:\/([^/]+)(\/status)?)?$/;
 const POD_PATH = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods(?:\/([^/]+)(\/log)?)?$/;
+const SECRET_PATH = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?secrets(?:\/([^/]+))?()$/;
 
 /** How a route answers. */
 export interface Reply {
@@ -54,6 +50,8 @@ export interface ApiRequest {
   readonly url: URL;
   readonly body: Record<string, unknown> | null;
   readonly accept: string;
+  /** The `Content-Type` header ("" without one): a PATCH says its patch type in it. */
+  readonly contentType: string;
 }
 
 /** The verb and resource of a request, for a 403 message like the real server's. */
@@ -67,19 +65,23 @@ export function verbAndResource(
   namespace: string | null;
   name: string | null;
 } {
-  const m = JOB_PATH.exec(url.pathname) ?? POD_PATH.exec(url.pathname);
+  const m = JOB_PATH.exec(url.pathname) ?? POD_PATH.exec(url.pathname) ??
+    SECRET_PATH.exec(url.pathname);
   const job = url.pathname.startsWith("/apis/batch/");
+  const secret = SECRET_PATH.test(url.pathname);
   const name = m?.[2] ?? null;
   const verb = method === "POST"
     ? "create"
     : method === "DELETE"
     ? "delete"
+    : method === "PATCH"
+    ? "patch"
     : url.searchParams.get("watch")
     ? "watch"
     : name === null
     ? "list"
     : "get";
-  const resource = `${job ? "jobs" : "pods"}${m?.[3] ?? ""}`;
+  const resource = `${job ? "jobs" : secret ? "secrets" : "pods"}${m?.[3] ?? ""}`;
   return { verb, resource, group: job ? "batch" : "", namespace: m?.[1] ?? null, name };
 }
 
@@ -90,32 +92,19 @@ export async function route(ctl: FakeController, req: ApiRequest, reply: Reply):
   const path = url.pathname.replace(/(.)\/$/, "$1");
   const discovery = method === "GET" ? discoveryDoc(path, reply.port) : null;
   if (discovery) return reply.send(200, discovery);
+  const sm = SECRET_PATH.exec(path);
+  if (sm) return secretRoute(ctl, req, reply, sm[1] && decodeURIComponent(sm[1]), sm[2]);
   const jm = JOB_PATH.exec(path);
   const m = jm ?? POD_PATH.exec(path);
   if (!m) throw new ApiFailure(404, "NotFound", "the server could not find the requested resource");
   const [ns, name, sub] = [m[1], m[2], m[3]].map((s) => s && decodeURIComponent(s));
   const isJob = jm !== null;
-  const objects = (): (JobObj | PodObj)[] =>
+  const objects = (): AnyObj[] =>
     isJob ? [...ctl.jobs.values()] : [...ctl.pods.values()].map((r) => r.obj);
   const table = req.accept.includes("as=Table");
+  const resource = isJob ? "jobs" : "pods";
 
-  if (!name && method === "GET") {
-    const labels = labelSelector(q.get("labelSelector"));
-    const fields = fieldSelector(q.get("fieldSelector"));
-    const match = (o: JobObj | PodObj) =>
-      (!ns || o.metadata.namespace === ns) && labels(o.metadata.labels) && fields(o);
-    if (q.get("watch") === "true" || q.get("watch") === "1") {
-      return watch(ctl, objects, match, q, reply.stream(200, "application/json"));
-    }
-    const items = objects().filter(match);
-    if (table) return reply.send(200, tableOf(isJob, items, ctl.resourceVersion));
-    return reply.send(200, {
-      kind: isJob ? "JobList" : "PodList",
-      apiVersion: isJob ? "batch/v1" : "v1",
-      metadata: { resourceVersion: ctl.resourceVersion },
-      items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
-    });
-  }
+  if (!name && method === "GET") return list(ctl, resource, ns, objects, req, reply);
   if (!name && method === "POST" && isJob && ns) return reply.send(201, ctl.createJob(ns, body));
   if (name && ns && method === "GET" && sub === "/log") {
     const opts: LogOptions = {
@@ -128,8 +117,8 @@ export async function route(ctl: FakeController, req: ApiRequest, reply: Reply):
   }
   if (name && ns && method === "GET") {
     const o = objects().find((o) => o.metadata.namespace === ns && o.metadata.name === name);
-    if (!o) throw notFound(isJob ? "jobs" : "pods", name);
-    return reply.send(200, table ? tableOf(isJob, [o], ctl.resourceVersion) : o);
+    if (!o) throw notFound(resource, name);
+    return reply.send(200, table ? tableOf(resource, [o], ctl.resourceVersion) : o);
   }
   if (name && ns && method === "DELETE" && !sub) {
     const policy = q.get("propagationPolicy") ??
@@ -152,6 +141,80 @@ export async function route(ctl: FakeController, req: ApiRequest, reply: Reply):
         details: { name, group: "batch", kind: "jobs", uid },
       },
     );
+  }
+  throw new ApiFailure(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+  );
+}
+
+/** A list (JSON or Table) or a watch of the objects of `resource` in `ns` (or all). */
+function list(
+  ctl: FakeController,
+  resource: "jobs" | "pods" | "secrets",
+  ns: string | undefined,
+  objects: () => AnyObj[],
+  req: ApiRequest,
+  reply: Reply,
+): void {
+  const q = req.url.searchParams;
+  const labels = labelSelector(q.get("labelSelector"));
+  const fields = fieldSelector(q.get("fieldSelector"));
+  const match = (o: AnyObj) =>
+    (!ns || o.metadata.namespace === ns) && labels(o.metadata.labels) && fields(o);
+  if (q.get("watch") === "true" || q.get("watch") === "1") {
+    return watch(ctl, objects, match, q, reply.stream(200, "application/json"));
+  }
+  const items = objects().filter(match);
+  if (req.accept.includes("as=Table")) {
+    return reply.send(200, tableOf(resource, items, ctl.resourceVersion));
+  }
+  const kinds = { jobs: "JobList", pods: "PodList", secrets: "SecretList" };
+  return reply.send(200, {
+    kind: kinds[resource],
+    apiVersion: resource === "jobs" ? "batch/v1" : "v1",
+    metadata: { resourceVersion: ctl.resourceVersion },
+    items: items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest),
+  });
+}
+
+/** The Secrets' calls: create, get, list, watch, merge patch, delete. */
+function secretRoute(
+  ctl: FakeController,
+  req: ApiRequest,
+  reply: Reply,
+  ns: string | undefined,
+  rawName: string | undefined,
+): void {
+  const { method, body } = req;
+  const name = rawName && decodeURIComponent(rawName);
+  const store = ctl.secrets;
+  if (!name && method === "GET") {
+    // In key order, as etcd lists them.
+    const objects = () =>
+      [...store.secrets.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([, s]) => s);
+    return list(ctl, "secrets", ns, objects, req, reply);
+  }
+  if (!name && ns && method === "POST") return reply.send(201, store.create(ns, body));
+  if (name && ns && method === "GET") {
+    const s = store.get(ns, name);
+    const table = req.accept.includes("as=Table");
+    return reply.send(200, table ? tableOf("secrets", [s], ctl.resourceVersion) : s);
+  }
+  if (name && ns && method === "PATCH") {
+    return reply.send(200, store.patch(ns, name, req.contentType, body));
+  }
+  if (name && ns && method === "DELETE") {
+    // The registry of Secrets does not return the deleted object (pods' does): a Status.
+    const { uid } = store.delete(ns, name).metadata;
+    return reply.send(200, {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Success",
+      details: { name, kind: "secrets", uid },
+    });
   }
   throw new ApiFailure(
     405,
@@ -198,6 +261,13 @@ function discoveryDoc(path: string, port: number): unknown {
             categories: ["all"],
           },
           { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+          {
+            name: "secrets",
+            singularName: "secret",
+            namespaced: true,
+            kind: "Secret",
+            verbs: ["create", "delete", "get", "list", "patch", "watch"],
+          },
         ],
       };
     case "/apis/batch/v1":
@@ -253,15 +323,15 @@ async function streamLog(
  */
 function watch(
   ctl: FakeController,
-  objects: () => (JobObj | PodObj)[],
-  match: (o: JobObj | PodObj) => boolean,
+  objects: () => AnyObj[],
+  match: (o: AnyObj) => boolean,
   q: URLSearchParams,
   res: ServerResponse,
 ): void {
-  const seen = new Map<string, JobObj | PodObj>();
+  const seen = new Map<string, AnyObj>();
   const rv = q.get("resourceVersion");
   if (rv && rv !== "0") { for (const o of objects().filter(match)) seen.set(o.metadata.uid, o); }
-  const send = (type: string, o: JobObj | PodObj) =>
+  const send = (type: string, o: AnyObj) =>
     res.write(JSON.stringify({ type, object: structuredClone(o) }) + "\n");
   const seenRv = new Map([...seen].map(([uid, o]) => [uid, o.metadata.resourceVersion]));
   const tick = () => {
@@ -287,70 +357,4 @@ function watch(
     clearInterval(timer);
     clearTimeout(end);
   });
-}
-
-/** `kubectl get`'s Table: the columns of a recent kube-apiserver. */
-function tableOf(isJob: boolean, items: (JobObj | PodObj)[], resourceVersion: string): unknown {
-  const names = isJob
-    ? ["Name", "Status", "Completions", "Duration", "Age"]
-    : ["Name", "Ready", "Status", "Restarts", "Age"];
-  return {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata: { resourceVersion },
-    columnDefinitions: names.map((name) => ({
-      name,
-      type: "string",
-      format: name === "Name" ? "name" : "",
-      description: "",
-      priority: 0,
-    })),
-    rows: items.map((o) => ({
-      cells: o.kind === "Job" ? jobCells(o) : podCells(o),
-      object: {
-        kind: "PartialObjectMetadata",
-        apiVersion: "meta.k8s.io/v1",
-        metadata: o.metadata,
-      },
-    })),
-  };
-}
-
-function jobCells(job: JobObj): string[] {
-  const s = job.status;
-  const done = s.conditions?.find((c) => c.status === "True")?.type;
-  const status = done ?? (job.metadata.deletionTimestamp ? "Terminating" : "Running");
-  const start = s.startTime ? Date.parse(s.startTime) : null;
-  const end = s.completionTime ? Date.parse(s.completionTime) : Date.now();
-  return [
-    job.metadata.name,
-    status,
-    `${s.succeeded ?? 0}/${job.spec.completions}`,
-    start === null ? "" : age(end - start),
-    age(Date.now() - Date.parse(job.metadata.creationTimestamp)),
-  ];
-}
-
-function podCells(pod: PodObj): string[] {
-  const c = pod.status.containerStatuses?.[0];
-  const status = pod.metadata.deletionTimestamp
-    ? "Terminating"
-    : pod.status.reason ?? c?.state.waiting?.reason ?? c?.state.terminated?.reason ??
-      pod.status.phase;
-  return [
-    pod.metadata.name,
-    `${c?.ready ? 1 : 0}/${pod.spec.containers.length}`,
-    status,
-    "0",
-    age(Date.now() - Date.parse(pod.metadata.creationTimestamp)),
-  ];
-}
-
-/** kubectl's short durations: 5s, 3m2s, 2h. */
-function age(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 600) return `${Math.floor(s / 60)}m${s % 60}s`;
-  if (s < 3 * 3600) return `${Math.floor(s / 60)}m`;
-  return `${Math.floor(s / 3600)}h`;
 }
