@@ -36,6 +36,7 @@ async function withCluster(fn: (sb: Sandbox, fake: FakeCluster, config: string) 
       await fn(sb, fake, config);
       assert.deepEqual(fake.jobs(), []);
       assert.deepEqual(fake.pods(), []);
+      assert.deepEqual(fake.secrets(), []);
       assert.deepEqual(fake.runningPids(), []);
       for (const d of fake.deletes) assert.equal(d.propagationPolicy, "Background", d.name);
     } finally {
@@ -117,13 +118,17 @@ Deno.test("pt run: after kill -9, the next start deletes the interrupted run's J
 });
 
 Deno.test("pt doctor kubernetes: every check passes on a working cluster", async () => {
-  await withCluster(async (sb, _fake, config) => {
+  await withCluster(async (sb, fake, config) => {
     const exit = await sb.cli(["doctor", "kubernetes", "--config", config]);
     assert.equal(exit.code, 0, show(exit));
-    for (const label of ["cluster", "log", "exit code", "cancel", "clean-up"]) {
+    for (const label of ["cluster", "log", "secret", "exit code", "cancel", "clean-up"]) {
       assert.match(exit.stdout, new RegExp(`^✓ ${label}: `, "m"), show(exit));
     }
     assert.match(exit.stdout, /^✓ log: the Job's log has "petit-doctor-ok"/m);
+    // The secret value went through a Secret (made, then deleted), not the Job's spec.
+    const secretCalls = fake.requests.filter((r) => r.path.includes("/secrets"))
+      .map((r) => r.method);
+    assert.deepEqual(secretCalls, ["POST", "PATCH", "DELETE"]);
     assert.match(exit.stdout, /^✓ exit code: 3, from the container's terminated state$/m);
     assert.match(exit.stdout, /^all checks passed$/m);
   });

@@ -1,8 +1,9 @@
 /**
  * `pt doctor kubernetes`: checks, on the cluster of the config file's `[kubernetes]`, what
- * Kubernetes tasks need, with the very code that runs them: a tiny Job prints a line and
- * exits 3 (its log and exit code must come back), a second one (`sleep 300`) is cancelled
- * once it runs, and neither Jobs nor pods may be left. One `✓` or `✗` line per check, exit 0
+ * Kubernetes tasks need, with the very code that runs them: a tiny Job prints a line and a
+ * value named in the job's `secrets:` (which travels in a Secret) and exits 3 (its log, the
+ * value and the exit code must come back), a second one (`sleep 300`) is cancelled once it
+ * runs, and neither Jobs nor pods may be left. One `✓` or `✗` line per check, exit 0
  * when all pass, 1 otherwise. The image needs `sh`, `echo` and `sleep` (busybox by default).
  *
  * @module
@@ -35,6 +36,8 @@ export const DOCTOR_TIMEOUT_MS = 180_000;
 /** The line the first Job prints, and the exit code it ends with. */
 const MARKER = "petit-doctor-ok";
 const EXIT_CODE = 3;
+/** The secret variable the first Job prints (a random value of no use but this check). */
+const SECRET_NAME = "PETIT_DOCTOR_SECRET";
 
 /** One check's outcome. */
 interface Check {
@@ -47,7 +50,7 @@ interface Check {
 export function registerDoctorKubernetes(doctor: Command): void {
   doctor.command("kubernetes")
     .description(
-      "run a tiny Job on the configured cluster: its log, its exit code, a cancel, no leftovers",
+      "run a tiny Job on the configured cluster: its log, a secret, its exit code, a cancel, no leftovers",
     )
     .option("--config <file>", CONFIG_HELP)
     .option("--image <image>", "image of the Jobs (needs sh, echo and sleep)", DOCTOR_IMAGE)
@@ -85,11 +88,20 @@ async function kubernetesChecks(
     detail: `${server} (${source}), namespace ${namespace}`,
   });
   const runId = `doctor-${Date.now().toString(36)}-${randomSuffix()}`;
-  const attempt = (taskId: string, command: string[], signal?: AbortSignal) =>
-    kubernetesAttempt()(task(taskId, image, command), context(runId, client, signal));
+  const attempt = (
+    taskId: string,
+    command: string[],
+    env: Record<string, string>,
+    signal?: AbortSignal,
+  ) => kubernetesAttempt()(task(taskId, image, command, env), context(runId, client, signal));
 
   const began = Date.now();
-  const first = await attempt("exit", ["sh", "-c", `echo ${MARKER}; exit ${EXIT_CODE}`]);
+  const secret = randomSuffix(16);
+  const first = await attempt("exit", [
+    "sh",
+    "-c",
+    `echo ${MARKER}; echo "secret=$${SECRET_NAME}"; exit ${EXIT_CODE}`,
+  ], { [SECRET_NAME]: secret });
   const took = `${((Date.now() - began) / 1000).toFixed(1)} s`;
   const printed = first.logs.stdout.split("\n").includes(MARKER);
   results.push({
@@ -98,6 +110,14 @@ async function kubernetesChecks(
     detail: printed
       ? `the Job's log has "${MARKER}" (${took})`
       : `no "${MARKER}" line: ${why(first)}`,
+  });
+  const secretCame = first.logs.stdout.split("\n").includes(`secret=${secret}`);
+  results.push({
+    ok: secretCame,
+    label: "secret",
+    detail: secretCame
+      ? `a value named in secrets: reached the container through a Secret`
+      : `the value of ${SECRET_NAME} did not reach the container: ${why(first)}`,
   });
   results.push({
     ok: first.exitCode === EXIT_CODE,
@@ -109,7 +129,7 @@ async function kubernetesChecks(
 
   const cancel = new AbortController();
   const running = whenRunning(client, runId, "cancel", cancel.signal).then(() => cancel.abort());
-  const second = await attempt("cancel", ["sleep", "300"], cancel.signal);
+  const second = await attempt("cancel", ["sleep", "300"], {}, cancel.signal);
   cancel.abort();
   await running;
   results.push({
@@ -157,13 +177,18 @@ async function whenRunning(
   }
 }
 
-function task(id: string, image: string, command: string[]): TaskSpec {
+function task(
+  id: string,
+  image: string,
+  command: string[],
+  environment: Record<string, string>,
+): TaskSpec {
   const kubernetes: KubernetesSpec = {
     image,
     command,
     args: [],
     namespace: null,
-    environment: {},
+    environment,
     requests: {},
     limits: {},
     nodeSelector: {},
@@ -193,6 +218,7 @@ function context(runId: string, client: KubeClient, signal?: AbortSignal) {
     maxConcurrency: null,
     config: {},
     environment: {},
+    secrets: [SECRET_NAME],
     dependsOn: [],
     catchup: "none",
     catchupLimit: 1,
