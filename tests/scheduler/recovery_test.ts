@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { createKubeClient } from "../../src/exec/kube/client.ts";
 import { deleteJobsOfRuns } from "../../src/exec/kube/cluster.ts";
-import { resolveClusterAccess } from "../../src/exec/kube/kubeconfig.ts";
 import { buildKubeJob, randomSuffix } from "../../src/exec/kube/manifest.ts";
 import { findRunProcessGroups } from "../../src/exec/process/mod.ts";
 import { recoverRuns } from "../../src/scheduler/recovery.ts";
 import { InMemoryStorage } from "../../src/storage/memory.ts";
-import { startFakeCluster } from "../exec/kube/fake_api_server.ts";
+import { openFakeCluster } from "../exec/attempt/kube_harness.ts";
 
 function alive(pid: number): boolean {
   const out = new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] }).outputSync();
@@ -124,13 +122,7 @@ function sleeper(runId: string, taskId: string) {
 }
 
 Deno.test("recoverRuns: cleanupRemote deletes the Kubernetes Jobs of interrupted runs only", async () => {
-  const fake = await startFakeCluster();
-  const access = await resolveClusterAccess({
-    kubeconfig: fake.kubeconfigPath,
-    context: null,
-    namespace: null,
-  });
-  const client = createKubeClient(access, { retryBaseMs: 10 });
+  const { fake, client } = await openFakeCluster();
   try {
     await client.createJob("default", sleeper("crashed", "a"));
     await client.createJob("other", sleeper("crashed", "b"));

@@ -161,6 +161,8 @@ export function createKubeClient(
     ns === null ? "/apis/batch/v1/jobs" : `/apis/batch/v1/namespaces/${seg(ns)}/jobs`;
   const secretsPath = (ns: string) => `/api/v1/namespaces/${seg(ns)}/secrets`;
   const json = <T>(res: Response): Promise<T> => res.json() as Promise<T>;
+  /** For calls whose answer is not read: its body is released. */
+  const discard = async (res: Response) => void await res.body?.cancel();
 
   return {
     access,
@@ -231,7 +233,7 @@ export function createKubeClient(
         query: { propagationPolicy: "Background" },
         body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" },
         pass: 404,
-      }, async (res) => void await res.body?.cancel());
+      }, discard);
     },
     async createSecret(namespace, secret) {
       const tries = { n: 0 };
@@ -262,7 +264,7 @@ export function createKubeClient(
         path: `${secretsPath(namespace)}/${seg(name)}`,
         body: { metadata: { ownerReferences: owners } },
         contentType: "application/merge-patch+json",
-      }, async (res) => void await res.body?.cancel());
+      }, discard);
     },
     async deleteSecret(namespace, name) {
       await call({
@@ -273,7 +275,7 @@ export function createKubeClient(
         method: "DELETE",
         path: `${secretsPath(namespace)}/${seg(name)}`,
         pass: 404,
-      }, async (res) => void await res.body?.cancel());
+      }, discard);
     },
     async listPods(namespace, labelSelector) {
       const list = await call({

@@ -44,13 +44,7 @@ export async function withCluster(
   fn: (fake: FakeCluster, client: KubeClient) => Promise<void>,
   options: { readonly jobsDeleted?: boolean } = {},
 ) {
-  const fake = await startFakeCluster();
-  const access = await resolveClusterAccess({
-    kubeconfig: fake.kubeconfigPath,
-    context: null,
-    namespace: null,
-  });
-  const client = createKubeClient(access, { retryBaseMs: 10 });
+  const { fake, client } = await openFakeCluster();
   try {
     await fn(fake, client);
     assertCleanedUp(fake, options.jobsDeleted ?? true);
@@ -72,6 +66,17 @@ export function assertCleanedUp(fake: FakeCluster, jobsDeleted = true): void {
   const jobDeletes = fake.deletes.filter((d) => d.kind === "Job");
   if (jobsDeleted) assert.ok(jobDeletes.length > 0, "the Job was deleted");
   for (const d of jobDeletes) assert.equal(d.propagationPolicy, "Background", d.name);
+}
+
+/** A fake cluster and a client of its kubeconfig, with quick retries; the caller closes both. */
+export async function openFakeCluster(): Promise<{ fake: FakeCluster; client: KubeClient }> {
+  const fake = await startFakeCluster();
+  const access = await resolveClusterAccess({
+    kubeconfig: fake.kubeconfigPath,
+    context: null,
+    namespace: null,
+  });
+  return { fake, client: createKubeClient(access, { retryBaseMs: 10 }) };
 }
 
 /** The job of a YAML text (it must be valid), its file in this folder. */
